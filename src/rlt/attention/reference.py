@@ -1,0 +1,34 @@
+"""Plain math reference: an explicit softmax per packed sequence. Runs everywhere."""
+
+from __future__ import annotations
+
+import torch
+
+
+def math_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    cu_seqlens: torch.Tensor,
+    max_seqlen: int,
+    *,
+    dropout_p: float = 0.0,
+    scale: float | None = None,
+) -> torch.Tensor:
+    """Block-diagonal attention, one sequence at a time.
+
+    ``q, k, v: (N, heads, head_dim)``; ``cu_seqlens: (B+1,)``. Returns ``(N, heads, head_dim)``.
+    """
+    scale = q.shape[-1] ** -0.5 if scale is None else scale
+    out = torch.empty_like(q)
+    bounds = cu_seqlens.tolist()
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        if end == start:
+            continue
+        qs, ks, vs = (x[start:end].transpose(0, 1) for x in (q, k, v))  # (heads, L, head_dim)
+        scores = (qs.float() @ ks.float().transpose(-2, -1)) * scale  # (heads, L, L)
+        probs = scores.softmax(-1)
+        if dropout_p > 0.0:
+            probs = torch.nn.functional.dropout(probs, p=dropout_p)
+        out[start:end] = (probs @ vs.float()).to(q.dtype).transpose(0, 1)
+    return out

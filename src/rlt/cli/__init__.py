@@ -1,0 +1,1 @@
+"""The ``rlt`` command: one module per subcommand, each with ``register(subparsers)``."""

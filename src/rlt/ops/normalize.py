@@ -1,0 +1,43 @@
+"""ImageNet normalisation between uint8 frames and the float clips RLT works on."""
+
+from __future__ import annotations
+
+import torch
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def _stats(like: torch.Tensor, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
+    if channels != 3:
+        raise ValueError(f"ImageNet normalisation needs 3 channels, got {channels}")
+    mean = torch.tensor(IMAGENET_MEAN, dtype=like.dtype, device=like.device)
+    std = torch.tensor(IMAGENET_STD, dtype=like.dtype, device=like.device)
+    return mean.view(1, 3, 1, 1, 1), std.view(1, 3, 1, 1, 1)
+
+
+def normalize(
+    frames: torch.Tensor, *, channels_last: bool | None = None, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
+    """uint8 frames to an ImageNet-normalised float clip ``(B, C, T, H, W)``.
+
+    ``frames`` is ``(B, T, H, W, C)`` (as decoders return it) or ``(B, C, T, H, W)``.
+    The layout is inferred from where the size-3 axis is; pass ``channels_last``
+    to decide it explicitly when both axis 1 and axis 4 have size 3.
+    Values become ``(x / 255 - mean) / std``.
+    """
+    if frames.dim() != 5:
+        raise ValueError(f"frames must be 5-D (B, T, H, W, C) or (B, C, T, H, W), got shape {tuple(frames.shape)}")
+    if channels_last is None:
+        channels_last = frames.shape[-1] == 3 and frames.shape[1] != 3
+    if channels_last:
+        frames = frames.permute(0, 4, 1, 2, 3)  # (B, C, T, H, W)
+    x = frames.to(dtype) / 255.0
+    mean, std = _stats(x, x.shape[1])
+    return (x - mean) / std
+
+
+def denormalize(video: torch.Tensor) -> torch.Tensor:
+    """Inverse of :func:`normalize`: float ``(B, C, T, H, W)`` to pixels 0..255 (float, unclamped)."""
+    mean, std = _stats(video, video.shape[1])
+    return (video * std + mean) * 255.0

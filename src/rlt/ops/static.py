@@ -70,6 +70,9 @@ def static_keep(
     paper's test); ``"anchor"`` against the first frame of the first tubelet of
     the current run, so a slow drift cannot hide behind many small steps.
     ``"previous"`` is fully vectorised; ``"anchor"`` loops over ``T'`` only.
+    In ``"previous"`` mode the kept set shrinks as ``tau`` grows; in ``"anchor"``
+    mode it need not (a larger ``tau`` keeps an older anchor that later frames
+    may differ from more), see ``test_anchor_mode_is_not_monotone_in_tau``.
 
     Example, one patch, ``tau=0.1``, l1 distances to the predecessor
     ``[0.0, 0.5, 0.0]`` over ``T'=4`` gives ``keep = [True, False, True, False]``.

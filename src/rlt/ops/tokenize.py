@@ -12,13 +12,14 @@ from .static import static_keep
 def gather_tubelets(video: torch.Tensor, keep: torch.Tensor, tubelet_size: int = 2, patch_size: int = 16) -> torch.Tensor:
     """Pixels of the kept tubelets only: ``(B, C, T, H, W) -> (N, C*ts*p*p)``.
 
-    Reads through a strided view, so dropped tubelets are never copied.
+    Reads through a strided view, so dropped tubelets are never copied. Four
+    index tensors are faster here than a boolean mask over the 8-D view.
     """
     t_, h_, w_ = check_video(video, tubelet_size, patch_size)
     b, c = video.shape[:2]
     ts, p = tubelet_size, patch_size
     view = video.reshape(b, c, t_, ts, h_, p, w_, p).permute(0, 2, 4, 6, 1, 3, 5, 7)  # (B, T', H', W', C, ts, p, p)
-    return view[keep].reshape(-1, c * ts * p * p)
+    return view[keep.nonzero(as_tuple=True)].reshape(-1, c * ts * p * p)  # (N, C*ts*p*p)
 
 
 def tokenize(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from .capability import Capability
+
 
 def math_attention(
     q: torch.Tensor,
@@ -15,9 +17,11 @@ def math_attention(
     dropout_p: float = 0.0,
     scale: float | None = None,
 ) -> torch.Tensor:
-    """Block-diagonal attention, one sequence at a time.
+    """Block-diagonal attention, one sequence at a time, softmax written out.
 
     ``q, k, v: (N, heads, head_dim)``; ``cu_seqlens: (B+1,)``. Returns ``(N, heads, head_dim)``.
+    Scores and softmax are computed in float32 whatever the input dtype, so this
+    is the yardstick every other backend is tested against.
     """
     scale = q.shape[-1] ** -0.5 if scale is None else scale
     out = torch.empty_like(q)
@@ -32,3 +36,8 @@ def math_attention(
             probs = torch.nn.functional.dropout(probs, p=dropout_p)
         out[start:end] = (probs @ vs.float()).to(q.dtype).transpose(0, 1)
     return out
+
+
+def check(device: torch.device, dtype: torch.dtype, requires_grad: bool, dropout: bool) -> Capability:
+    """The reference runs on every device, dtype and grad mode."""
+    return True, ""

@@ -1,0 +1,41 @@
+"""decord backend (the maintained ``decord2`` wheel): batched random access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import VideoDecodeError
+from ..info import VideoInfo
+from . import pyav
+
+
+def import_decord() -> Any:
+    """Import decord, or say which extra installs it."""
+    try:
+        import decord
+    except ImportError as e:
+        raise ImportError("the decord backend needs decord2: pip install rlt-video[video-fast]") from e
+    return decord
+
+
+def read(path: str, wanted: list[int], info: VideoInfo) -> list[np.ndarray]:
+    """Frames at sorted, unique ``wanted`` indices, as ``(H, W, 3)`` uint8 RGB arrays before rotation.
+
+    Files decord cannot read are read with PyAV instead, which then raises if it
+    cannot read them either: videos with rotation metadata (decord's buffer takes
+    the rotated size but holds the unrotated picture) and damaged packets (decord
+    stops at the first one, even after the frames asked for).
+    """
+    if info.rotation:
+        return pyav.read(path, wanted, info)
+    decord = import_decord()
+    try:
+        reader = decord.VideoReader(path, ctx=decord.cpu(0), num_threads=1)
+        if len(reader) < wanted[-1] + 1:
+            raise VideoDecodeError(path, f"decord sees {len(reader)} frames, frame {wanted[-1]} was asked for")
+        batch = reader.get_batch(wanted).asnumpy()  # (K, H, W, 3) RGB
+    except decord.DECORDError:
+        return pyav.read(path, wanted, info)
+    return list(batch)

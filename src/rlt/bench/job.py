@@ -61,7 +61,9 @@ def build_model(job: BenchJob) -> VideoViT:
                             patch_size=c.patch_size)
     import rlt.models as models
 
-    known = (OSError, ValueError, RuntimeError, EOFError, KeyError, pickle.UnpicklingError, zipfile.BadZipFile)
+    # What torch.load and the format readers raise on a damaged file (a text file: IndexError in the unpickler).
+    known = (OSError, ValueError, RuntimeError, EOFError, KeyError, IndexError, pickle.UnpicklingError,
+             zipfile.BadZipFile)
     known += tuple(e for e in (getattr(models, "CheckpointError", None),) if e is not None)
     try:
         return from_pretrained(job.checkpoint)

@@ -17,16 +17,21 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.2f}%"
 
 
+def _num(x: float | None, fmt: str) -> str:
+    return "-" if x is None else format(x, fmt)
+
+
 def _cells(row: dict) -> dict[str, str]:
-    s = row["speedup_spread"]
+    s = row.get("speedup_spread")
     t = row["tokens_per_clip"]
     return {
         "mode": row["mode"], "batch": str(row["batch_size"]), "attention": row["attention"],
         "reducer": row["reducer"], "tokens": f"{t['first']:.0f}->{t['last']:.0f}",
-        "gflops": f"{row['gflops_per_clip']:.3g}", "clips_s": f"{row['clips_per_s']:.2f}",
-        "ideal": f"{row['ideal_speedup']:.2f}x", "speedup": f"{s['median']:.2f}x [{s['low']:.2f}-{s['high']:.2f}]",
-        "eff": f"{100 * row['efficiency']:.0f}%", "tok": _pct(row["tokenizer_share"]),
-        "mem": "-" if row["peak_mem_mb"] is None else f"{row['peak_mem_mb']:.0f}",
+        "gflops": f"{row['gflops_per_clip']:.3g}", "clips_s": _num(row["clips_per_s"], ".2f"),
+        "ideal": f"{row['ideal_speedup']:.2f}x",
+        "speedup": "-" if s is None else f"{s['median']:.2f}x [{s['low']:.2f}-{s['high']:.2f}]",
+        "eff": "-" if row["efficiency"] is None else f"{100 * row['efficiency']:.0f}%",
+        "tok": _pct(row["tokenizer_share"]), "mem": _num(row["peak_mem_mb"], ".0f"),
     }
 
 
@@ -42,11 +47,12 @@ def table(rows: list[dict]) -> str:
 def describe(doc: dict) -> str:
     """Two lines on what was run where."""
     m, cfg = doc["machine"], doc["config"]
+    how = ("tokens and analytic GFLOPs only (--flops-only), nothing timed" if cfg.get("flops_only") else
+           f"{cfg['bench']['repeats']} repeats, reducers interleaved in a fresh order each repeat; speedup = "
+           "median of per-repeat paired ratios against none, [min-max] over the repeats")
     return (f"{cfg['model_name']} on {cfg['clip_shape'][1]}x{cfg['clip_shape'][2]}x{cfg['clip_shape'][3]} clips "
             f"from {len(set(cfg['sources']))} source(s); {m['device']} ({m['device_name']}), {m['dtype']}, "
-            f"{m['threads']} thread(s), torch {m['torch']}, load average {m['load_average']}\n"
-            f"{cfg['bench']['repeats']} repeats, reducers interleaved in a fresh order each repeat; speedup = "
-            "median of per-repeat paired ratios against none, [min-max] over the repeats")
+            f"{m['threads']} thread(s), torch {m['torch']}, load average {m['load_average']}\n{how}")
 
 
 def markdown(doc: dict) -> str:

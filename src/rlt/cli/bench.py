@@ -38,6 +38,42 @@ def reducer_option(text: str) -> tuple[str, str, object]:
     return name, key.strip(), value
 
 
+_PARSER: list[argparse.ArgumentParser] = []  # the bench parser, to write the command back out
+
+
+def _render(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return ",".join(_render(v) for v in value)
+    return str(value)
+
+
+def typed_command(args: argparse.Namespace) -> str:
+    """The command line of this run: as typed when this process was started as ``rlt bench``,
+    otherwise rebuilt from the parsed options (every option that differs from its default)."""
+    import shlex
+
+    from rlt.bench import command_line
+
+    if sys.argv[1:2] == ["bench"] or not _PARSER:
+        return command_line()
+    words = ["rlt", "bench"]
+    for action in _PARSER[0]._actions:
+        if not action.option_strings or action.dest in ("help", "paths", "videos"):
+            continue
+        value = getattr(args, action.dest, action.default)
+        if value == action.default or value is None:
+            continue
+        flag = action.option_strings[0]
+        if action.nargs == 0:
+            words.append(flag)
+        elif action.dest == "reducer_opt":
+            words += [w for name, key, v in value for w in (flag, f"{name}.{key}={v!r}" if isinstance(v, str)
+                                                              else f"{name}.{key}={v}")]
+        else:
+            words += [flag, _render(value)]
+    return shlex.join(words + list(args.paths or args.videos or []))
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bench",
@@ -82,6 +118,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--md", metavar="PATH", help="write the table and set-up as Markdown")
     add_clip_arguments(p, skip=("mode", "norm"))  # rlt's static test options: --reducer-opt rlt.mode=...
     p.set_defaults(func=run)
+    _PARSER[:] = [p]
 
 
 def _check_outputs(args: argparse.Namespace) -> str | None:
@@ -156,13 +193,13 @@ def run(args: argparse.Namespace) -> int:
             return usage_error("bench", f"unknown --model {args.model!r}; expected one of {', '.join(PRESETS)}")
     if args.with_loader and args.synthetic:
         return usage_error("bench", "--with-loader needs video files; synthetic clips are not decoded")
-    from rlt.bench import BenchInputError, BenchJob, command_line, run_job
+    from rlt.bench import BenchInputError, BenchJob, run_job
 
     try:
         job = BenchJob(
             bench=_bench_config(args, clip_cfg.tau), clips=clip_cfg, model=args.model, checkpoint=args.checkpoint,
             paths=list(args.paths or args.videos or []), synthetic=args.synthetic, threads=args.threads,
-            flops_only=args.flops_only, json=args.json, md=args.md, command=command_line(),
+            flops_only=args.flops_only, json=args.json, md=args.md, command=typed_command(args),
         )
         return run_job(job, log=print)
     except BenchInputError as err:  # a checkpoint that does not load, no readable clip

@@ -120,22 +120,34 @@ def _write_pictures(plan, config, out: str, rate: float) -> None:
 def _bench(batch: list, config, args: argparse.Namespace) -> dict:
     import torch
 
-    from rlt.bench import compare_dense_rlt
+    from rlt.bench import BenchConfig, ClipSet, run_bench
     from rlt.models import create_model
-    from rlt.ops import normalize
 
     torch.manual_seed(0)
     model = create_model(args.model, num_frames=config.num_frames, img_size=config.size,
                          tubelet_size=config.tubelet_size, patch_size=config.patch_size)
-    clips = normalize(torch.stack(batch), channels_last=True)  # (B, 3, T, H, W)
-    print(f"      timing {args.model} on {len(batch)} clip(s), dense vs RLT, {args.repeats} repeats "
+    clips = ClipSet(torch.stack(batch), ["demo"] * len(batch), [0] * len(batch))  # (B, T, H, W, 3) uint8
+    bench = BenchConfig(
+        reducers=("none", "rlt"), reducer_options={"rlt": {"tau": config.tau, "mode": config.mode, "norm": config.norm}},
+        match=False, batch_sizes=(len(batch),), repeats=args.repeats, warmup=args.warmup, memory=False,
+    )
+    print(f"      timing {args.model} on {len(batch)} clip(s), dense vs RLT interleaved, {args.repeats} repeats "
           f"on {torch.get_num_threads()} CPU threads ...", flush=True)
-    r = compare_dense_rlt(model, clips, tau=config.tau, repeats=args.repeats, warmup=args.warmup)
-    _say(4, f"{args.model}: dense {r['dense_s']:.3f} s, RLT {r['rlt_s']:.3f} s per batch "
-            f"(tokenize {1000 * r['tokenize_s']:.1f} ms) -> measured speedup {r['speedup']:.2f}x; "
-            f"ideal FLOP ratio {r['ideal_speedup']:.2f}x (efficiency {100 * r['efficiency']:.0f}%)")
-    # One median hides how noisy CPU timings are: show the spread of the per-repeat ratios too.
-    ratios = [d / t for d, t in zip(r["dense_times_s"], r["rlt_times_s"])]
-    print(f"      per-repeat speedups {min(ratios):.2f}x to {max(ratios):.2f}x over {len(ratios)} repeats; "
-          "CPU timings vary with load, so compare ratios from one run")
-    return {k: v for k, v in r.items() if not k.endswith("_times_s")}
+    rows = {r["reducer"]: r for r in run_bench(model, clips, bench)}
+    r, dense = rows["rlt"], rows["none"]
+    s = r["speedup_spread"]
+    # The headline is the median of per-repeat paired ratios; the range shows how noisy the machine was.
+    _say(4, f"{args.model}: measured speedup {s['median']:.2f}x (median of {s['n']} paired repeats, "
+            f"range {s['low']:.2f}x to {s['high']:.2f}x); ideal FLOP ratio {r['ideal_speedup']:.2f}x "
+            f"(efficiency {100 * r['efficiency']:.0f}%)")
+    print(f"      dense {dense['step_ms']['median'] / 1000:.3f} s, RLT {r['step_ms']['median'] / 1000:.3f} s per batch "
+          f"(medians); normalise + tokenize {100 * r['tokenizer_share']:.1f}% of the dense step; "
+          "CPU timings vary with load, so compare ratios from one run", flush=True)
+    return {
+        "model": args.model, "batch_size": len(batch), "repeats": args.repeats, "attention": r["attention"],
+        "tokens_total": int(dense["tokens_per_clip"]["first"] * len(batch)),
+        "tokens_kept": int(round(r["tokens_per_clip"]["first"] * len(batch))),
+        "ideal_speedup": r["ideal_speedup"], "speedup": r["speedup"], "speedup_spread": s,
+        "efficiency": r["efficiency"], "tokenizer_share": r["tokenizer_share"],
+        "dense_ms": dense["step_ms"], "rlt_ms": r["step_ms"],
+    }

@@ -5,6 +5,7 @@ The harness is tested, never the speed: no assertion here depends on a timing's 
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 import rlt.attention.dispatch as dispatch
@@ -16,7 +17,15 @@ from rlt.bench.timing import interleaved_orders
 from rlt.models import create_model
 from rlt.stats import StatsConfig
 
-import pytest
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One intra-op thread: on a shared 2-core machine two threads spin-wait on each other and a tiny step
+    takes 10x longer. Restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def test_paired_ratios_pair_each_repeat():
@@ -115,3 +124,45 @@ def test_bench_config_checks_and_adds_the_baseline():
         BenchConfig(batch_sizes=(0,))
     with pytest.raises(ValueError, match="not run: tome"):
         BenchConfig(reducers=("rlt",), reducer_options={"tome": {"r": 2}})
+
+
+def test_in_model_reducers_time_their_merging_apart():
+    model = create_model("vit-tiny-test", num_frames=4, img_size=32)
+    rows = run_bench(model, synthetic_clips(2, 4, 32), _tiny_config(reducers=("tome",), modes=("infer",),
+                                                                     reducer_options={"tome": {"r": 2}}))
+    tome = next(r for r in rows if r["reducer"] == "tome")
+    none = next(r for r in rows if r["reducer"] == "none")
+    assert tome["in_model_share"] > 0 and none["in_model_share"] == 0
+    assert tome["tokenizer_share"] > tome["in_model_share"]  # normalise + pack, plus the merging
+    assert tome["tokens_per_clip"] == {"first": 8.0, "last": 4.0, "grid": 8}  # r = 2 per block, 2 blocks
+
+
+def test_matched_settings_follow_rlt_on_the_same_clips(sample_videos):
+    from rlt.bench.flops import clip_flops
+    from rlt.bench.matching import layer_tokens, matched_options
+    from rlt.ops import normalize
+    from rlt.reducers import create
+
+    model = create_model("vit-tiny-test", num_frames=8, img_size=64, depth=4)
+    cfg = StatsConfig(num_frames=8, interval=2, size=64)
+    clips = load_clips([str(sample_videos[n]) for n in ("bikes.mp4", "carphone_pristine.mp4")], cfg, 2)
+    video = normalize(clips.frames, channels_last=True)
+    opts = matched_options(model, video, ("none", "rlt", "random", "tome"), {"rlt": {"tau": 0.1}})
+    kept = create("rlt", tau=0.1).pack(video, tubelet_size=2, patch_size=16).seqlens
+    assert opts["random"] == {"keep": kept.sum().item() / (2 * 64)}
+    target = sum(clip_flops(model, kept[None].expand(5, -1)))
+
+    def cost(r):
+        red = create("tome", r=r)
+        with torch.inference_mode():
+            model.eval()(video, reducer=red)  # the real model, not the proxy
+        return sum(clip_flops(model, red.layer_tokens))
+
+    r = opts["tome"]["r"]
+    assert abs(cost(r) - target) <= min(abs(cost(r - 1) - target), abs(cost(r + 1) - target))
+    red = create("tome", r=r)
+    assert torch.equal(layer_tokens(model, video, red), red.layer_tokens)  # the proxy counts as the model does
+    with torch.inference_mode():
+        model(video, reducer=red)
+    assert torch.equal(layer_tokens(model, video, create("tome", r=r)), red.layer_tokens)
+    assert matched_options(model, video, ("none", "rlt", "random"), {"random": {"keep": 0.5}}) == {}

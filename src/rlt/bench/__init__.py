@@ -5,7 +5,7 @@ FLOPs per clip; ``paired`` gives the per-repeat paired ratios headlines are read
 """
 
 from .clips import ClipSet, load_clips, synthetic_clips
-from .config import BenchConfig
+from .config import DEFAULT_REDUCERS, BenchConfig
 from .flops import clip_flops, flops, ideal_speedup, layer_flops
 from .job import BenchInputError, BenchJob, run_job
 from .machine import command_line, machine_stamp
@@ -15,6 +15,7 @@ from .runner import run_bench
 
 __all__ = [
     "BenchConfig",
+    "DEFAULT_REDUCERS",
     "BenchInputError",
     "BenchJob",
     "ClipSet",

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 MODES = ("infer", "train")
+DEFAULT_REDUCERS = ("none", "rlt", "random", "rlt+random", "tome", "sta")  # the methods the paper compares
 
 
 @dataclass
 class BenchConfig:
     """Settings of a benchmark run; the CLI fills it, ``run_bench`` reads it."""
 
-    reducers: tuple[str, ...] = ("none", "rlt")  # reducer names; "none" is the baseline and is always timed
+    reducers: tuple[str, ...] = DEFAULT_REDUCERS  # reducer names; "none" is the baseline and is always timed
     reducer_options: dict[str, dict] = field(default_factory=dict)  # {"tome": {"r": 8}}: options per reducer
     match: bool = True  # random.keep = RLT's kept fraction and tome.r at RLT's GFLOPs, unless given
     modes: tuple[str, ...] = ("infer",)  # "infer" (inference_mode) and/or "train" (forward, backward, AdamW step)

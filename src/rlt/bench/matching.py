@@ -61,7 +61,7 @@ def matched_options(
         def cost(r: int) -> int:
             return sum(clip_flops(c, layer_tokens(model, video, create("tome", r=r, **extra))))
 
-        lo, hi = 0, packed.grid.numel // c.depth + 1  # cost falls as r rises
+        lo, hi = 0, packed.grid.numel  # cost falls as r rises (ToMe merges at most half a clip per block)
         while lo < hi:  # smallest r whose cost is at most RLT's
             mid = (lo + hi) // 2
             if cost(mid) <= target:

@@ -1,51 +1,49 @@
-"""How the bench calls a reducer: ``rlt.reducers`` once it has landed, a two-reducer stand-in until then."""
+"""How the bench calls a reducer, and a clock on the work an in-model reducer does between blocks."""
 
 from __future__ import annotations
 
+import time
+
 import torch
 
-import rlt
-
-try:
-    from rlt.reducers import available, create
-except ImportError:  # rlt.reducers not on this branch yet: none and rlt only
-    class _Input:
-        in_model = False
-
-        def __init__(self, name: str, options: dict) -> None:
-            self.name, self.options, self.layer_tokens = name, options, None
-
-        def pack(self, video: torch.Tensor, *, tubelet_size: int = 2, patch_size: int = 16) -> rlt.PackedBatch:
-            if self.name == "none":
-                return rlt.ops.tokenize_dense(video, tubelet_size=tubelet_size, patch_size=patch_size)
-            return rlt.tokenize(video, tubelet_size=tubelet_size, patch_size=patch_size, **self.options)
-
-    def available() -> tuple[str, ...]:
-        return ("none", "rlt")
-
-    def create(name: str, **options) -> _Input:
-        if name == "none" and not options:
-            return _Input(name, {})
-        if name == "rlt" and set(options) <= {"tau", "mode", "norm"}:
-            return _Input(name, {"tau": 0.1, "mode": "previous", "norm": "l1", **options})
-        raise ValueError(f"unknown reducer {name!r} or options {options}; expected one of none, rlt")
+from rlt.reducers import available, create
 
 
 def forward(model: torch.nn.Module, video: torch.Tensor, reducer) -> torch.Tensor:
     """``model(video, reducer=reducer)``: logits ``(B, classes)``; sets ``reducer.layer_tokens``."""
-    if hasattr(reducer, "pack") and not _HAS_REDUCERS:
-        c = model.config
-        packed = reducer.pack(video, tubelet_size=c.tubelet_size, patch_size=c.patch_size)
-        reducer.layer_tokens = packed.seqlens[None].expand(c.depth + 1, -1).clone()  # (depth+1, B)
-        return model(packed)
     return model(video, reducer=reducer)
 
 
-try:
-    import rlt.reducers  # noqa: F401
+class _TimedHook:
+    """A block hook that adds its own run time to a clock (CPU: its kernels finish before it returns)."""
 
-    _HAS_REDUCERS = True
-except ImportError:
-    _HAS_REDUCERS = False
+    def __init__(self, hook, clock: list[float]) -> None:
+        self.hook, self.clock = hook, clock
+        self.needs_keys = hook.needs_keys
 
-__all__ = ["available", "create", "forward"]
+    def __call__(self, tokens):
+        start = time.perf_counter()
+        out = self.hook(tokens)
+        self.clock[0] += time.perf_counter() - start
+        return out
+
+
+def clock_hooks(reducer) -> list[float]:
+    """Make ``reducer``'s block hooks add their time to the returned one-item list.
+
+    Only meaningful on CPU, where an op's work is done when it returns; the
+    merging or pruning of ToMe and STA is then timed inside the forward, apart
+    from the blocks. Input reducers have no hooks: their clock stays at zero.
+    """
+    clock = [0.0]
+    make = reducer.block_hook
+
+    def block_hook(index: int, depth: int):
+        hook = make(index, depth)
+        return None if hook is None else _TimedHook(hook, clock)
+
+    reducer.block_hook = block_hook
+    return clock
+
+
+__all__ = ["available", "clock_hooks", "create", "forward"]

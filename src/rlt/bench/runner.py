@@ -13,7 +13,7 @@ from .config import BenchConfig
 from .flops import clip_flops
 from .memory import peak_memory_mb
 from .pairing import paired, spread
-from .reducer_api import create
+from .reducer_api import clock_hooks, create
 from .steps import StepContext, backend_that_runs, infer_step, prep_step, set_backend, train_step
 from .timing import interleaved_orders, timed
 
@@ -39,10 +39,11 @@ def _group(
     else:
         model.eval()
     reducers = build_reducers(config)
+    clocks = {n: clock_hooks(r) for n, r in reducers.items()} if device.type == "cpu" else {}
     make = train_step if mode == "train" else infer_step
     steps = {n: make(ctx, r) for n, r in reducers.items()}
     preps = {n: prep_step(ctx, r, c.tubelet_size, c.patch_size) for n, r in reducers.items()}
-    out = {n: {"step_s": [], "prep_s": [], "loader_s": [], "compile_s": None, "peak_mem_mb": None}
+    out = {n: {"step_s": [], "prep_s": [], "hook_s": [], "loader_s": [], "compile_s": None, "peak_mem_mb": None}
            for n in reducers}
     for name in reducers:
         for i in range(config.warmup):
@@ -54,8 +55,11 @@ def _group(
     for r, order in enumerate(interleaved_orders(list(reducers), config.repeats, config.seed)):
         for name in order:
             out[name]["prep_s"].append(timed(preps[name], device)[0])
+            if name in clocks:
+                clocks[name][0] = 0.0
             seconds, _ = timed(steps[name], device)
             out[name]["step_s"].append(seconds)
+            out[name]["hook_s"].append(clocks[name][0] if name in clocks else None)
             out[name]["loader_s"].append(ctx.loader_s)
         log(f"    repeat {r + 1}/{config.repeats}: " + ", ".join(
             f"{n} {1000 * out[n]['step_s'][-1]:.0f} ms" for n in reducers))
@@ -79,6 +83,8 @@ def _results(model: torch.nn.Module, raw: dict, mode: str, batch: int, requested
         ideal = base_flops / sum(per_clip)
         speedup = paired(base["step_s"], r["step_s"])
         step_median = statistics.median(r["step_s"])
+        hooks = None if None in r["hook_s"] else r["hook_s"]  # in-model merging/pruning, CPU only
+        work = r["prep_s"] if hooks is None else [p + h for p, h in zip(r["prep_s"], hooks)]
         rows.append({
             "reducer": name,
             "reducer_options": r["options"],
@@ -99,8 +105,9 @@ def _results(model: torch.nn.Module, raw: dict, mode: str, batch: int, requested
             "speedup_spread": speedup.to_dict(),
             "efficiency": speedup.median / ideal,
             "efficiency_spread": speedup.scaled(1 / ideal).to_dict(),
-            "tokenizer_share": paired(r["prep_s"], base["step_s"]).median,
-            "tokenizer_share_of_step": paired(r["prep_s"], r["step_s"]).median,
+            "tokenizer_share": paired(work, base["step_s"]).median,
+            "tokenizer_share_of_step": paired(work, r["step_s"]).median,
+            "in_model_share": None if hooks is None else paired(hooks, base["step_s"]).median,
             "loader_share": paired(r["loader_s"], r["step_s"]).median if any(r["loader_s"]) else None,
             "peak_mem_mb": r["peak_mem_mb"],
             "memory_measure": r.get("memory_measure"),

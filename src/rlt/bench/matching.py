@@ -1,8 +1,8 @@
 """Reducer settings matched to RLT on the same clips, so methods are compared at equal cost.
 
 ``random`` keeps RLT's kept fraction (the pure packing-overhead control); ``tome``
-merges ``r`` tokens per block with ``r`` chosen so its total GFLOPs come closest to
-RLT's. Options the user gave are never changed.
+merges ``r`` tokens per block and ``sta`` keeps ``keep`` at each pruning stage, each
+chosen so its total GFLOPs come closest to RLT's. Options the user gave are never changed.
 """
 
 from __future__ import annotations
@@ -35,39 +35,60 @@ def layer_tokens(model: VideoViT, video: torch.Tensor, reducer) -> torch.Tensor:
     return reducer.layer_tokens.detach().cpu()
 
 
+def _closest_r(cost, target: int, most: int) -> int:
+    """The integer ``r`` in ``0..most`` whose ``cost(r)`` (non-increasing in ``r``) is closest to ``target``."""
+    lo, hi = 0, most
+    while lo < hi:  # smallest r whose cost is at most the target
+        mid = (lo + hi) // 2
+        if cost(mid) <= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    return min((r for r in (lo - 1, lo) if r >= 0), key=lambda r: abs(cost(r) - target))
+
+
+def _closest_keep(cost, target: int, steps: int = 12) -> float:
+    """The fraction ``keep`` in ``(0, 1]`` (cost non-decreasing in it) whose cost is closest to ``target``."""
+    lo, hi = 0.0, 1.0
+    for _ in range(steps):  # bisection on (lo, hi]: cost(hi) stays above the target, cost(lo) below
+        mid = (lo + hi) / 2
+        if cost(mid) > target:
+            hi = mid
+        else:
+            lo = mid
+    return round(min((k for k in (lo, hi) if k > 0), key=lambda k: abs(cost(k) - target)), 4)
+
+
 def matched_options(
     model: VideoViT, video: torch.Tensor, reducers: tuple[str, ...], options: dict[str, dict]
 ) -> dict[str, dict]:
-    """Options to add for ``random.keep`` and ``tome.r`` (those not in ``options``), matched to RLT.
+    """Options to add so ``random``, ``tome`` and ``sta`` run at RLT's cost (those not in ``options``).
 
     ``video (B, C, T, H, W)`` normalised: the clips the bench runs on. RLT uses
-    ``options["rlt"]``. Returns ``{"random": {"keep": f}, "tome": {"r": r}}`` for the
-    reducers present and not already set.
+    ``options["rlt"]``. ``random.keep`` = RLT's kept fraction; ``tome.r`` and
+    ``sta.keep`` are chosen so their total GFLOPs come closest to RLT's. Returns
+    e.g. ``{"random": {"keep": 0.76}, "tome": {"r": 32}, "sta": {"keep": 0.5}}``.
     """
     c = model.config
-    wanted = {n for n in ("random", "tome") if n in reducers and not {"keep", "r"} & set(options.get(n, {}))}
+    key = {"random": "keep", "tome": "r", "sta": "keep"}
+    wanted = [n for n in key if n in reducers and key[n] not in options.get(n, {})]
     if not wanted:
         return {}
     rlt = create("rlt", **options.get("rlt", {}))
     packed = rlt.pack(video, tubelet_size=c.tubelet_size, patch_size=c.patch_size)
     seqlens = packed.seqlens.cpu()
+    target = sum(clip_flops(c, seqlens[None].expand(c.depth + 1, -1)))
     out: dict[str, dict] = {}
-    if "random" in wanted:
-        out["random"] = {"keep": float(seqlens.sum()) / (packed.batch_size * packed.grid.numel)}
-    if "tome" in wanted:
-        target = sum(clip_flops(c, seqlens[None].expand(c.depth + 1, -1)))
-        extra = {k: v for k, v in options.get("tome", {}).items() if k != "r"}
+    for name in wanted:
+        extra = {k: v for k, v in options.get(name, {}).items() if k != key[name]}
 
-        def cost(r: int) -> int:
-            return sum(clip_flops(c, layer_tokens(model, video, create("tome", r=r, **extra))))
+        def cost(value, name=name, extra=extra) -> int:
+            return sum(clip_flops(c, layer_tokens(model, video, create(name, **{key[name]: value}, **extra))))
 
-        lo, hi = 0, packed.grid.numel  # cost falls as r rises (ToMe merges at most half a clip per block)
-        while lo < hi:  # smallest r whose cost is at most RLT's
-            mid = (lo + hi) // 2
-            if cost(mid) <= target:
-                hi = mid
-            else:
-                lo = mid + 1
-        candidates = [r for r in (lo - 1, lo) if r >= 0]
-        out["tome"] = {"r": min(candidates, key=lambda r: abs(cost(r) - target))}
+        if name == "random":
+            out[name] = {"keep": float(seqlens.sum()) / (packed.batch_size * packed.grid.numel)}
+        elif name == "tome":  # ToMe merges at most half a clip per block, so r up to the grid covers every case
+            out[name] = {"r": _closest_r(cost, target, packed.grid.numel)}
+        else:
+            out[name] = {"keep": _closest_keep(cost, target)}
     return out

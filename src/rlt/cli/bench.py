@@ -96,7 +96,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reducer-opt", type=reducer_option, action="append", default=[], metavar="NAME.KEY=VALUE",
                    help="a reducer option, e.g. tome.r=8 or rlt.mode=anchor (repeatable)")
     p.add_argument("--no-match", dest="match", action="store_false",
-                   help="keep reducer defaults instead of random.keep = RLT's kept fraction and tome.r at RLT's GFLOPs")
+                   help="keep reducer defaults instead of matching RLT: random.keep = RLT's kept fraction, tome.r and "
+                   "sta.keep at RLT's GFLOPs")
     p.add_argument("--mode", dest="modes", type=_names, default=("infer",), metavar="LIST",
                    help="infer, train or infer,train (default infer)")
     p.add_argument("--batch-size", dest="batch_sizes", type=_int_list, default=(4,), metavar="LIST",

@@ -19,11 +19,17 @@ def test_demo_runs_end_to_end_on_the_sample_video(sample_videos, tmp_path, capsy
     text = capsys.readouterr().out
     for step in ("[1/4]", "[2/4]", "[3/4]", "[4/4]"):
         assert step in text
-    assert "carphone_pristine.mp4" in text and "measured speedup" in text and "ideal FLOP ratio" in text
+    assert "carphone_pristine.mp4" in text and "ideal FLOP ratio" in text
+    assert "measured speedup" in text and "(median of 1 paired repeats, range" in text
     result = json.loads((out / "demo.json").read_text())
     assert result["clips"] == 3 and 0 < result["kept_fraction"] < 1  # 120 frames, every 2nd: 3 clips of 16
     bench = result["bench"]
     assert bench["tokens_kept"] < bench["tokens_total"] and bench["ideal_speedup"] > 1
+    # The headline is the median of per-repeat paired ratios, stored with its range.
+    spread = bench["speedup_spread"]
+    assert bench["speedup"] == spread["median"] and spread["low"] <= spread["median"] <= spread["high"]
+    assert bench["efficiency"] == pytest.approx(bench["speedup"] / bench["ideal_speedup"])
+    assert 0 < bench["tokenizer_share"] < 1 and bench["attention"] == "sdpa_loop"
     with Image.open(out / "viz.png") as png, Image.open(out / "viz.gif") as gif:
         assert png.size == (1848, 490) and gif.n_frames == 16
 

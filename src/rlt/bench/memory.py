@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import resource
 import threading
@@ -11,6 +13,18 @@ import torch
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _STATM = "/proc/self/statm"
+
+
+def _release_freed_memory() -> None:
+    """Hand memory the allocator holds but no tensor uses back to the OS (glibc ``malloc_trim``).
+
+    Without it a step that reuses what an earlier, larger step freed shows no growth,
+    and the peak would depend on the order the reducers ran in.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the growth is then a lower bound
+        pass
 
 
 def rss_bytes() -> int | None:
@@ -56,7 +70,8 @@ def peak_memory_mb(fn: Callable[[], object], device: torch.device) -> tuple[floa
 
     CUDA: ``torch.cuda.max_memory_allocated`` after resetting the peak, minus what
     was allocated before (``"cuda_max_allocated"``). CPU: the largest resident set
-    seen while ``fn`` ran, minus the resident set before (``"rss_growth"``); ``None``
+    seen while ``fn`` ran, minus the resident set before, after handing freed heap
+    memory back to the OS (``"rss_growth"``); ``None``
     where ``/proc`` is missing. Run it outside timed repeats: the sampler costs time.
     """
     if device.type == "cuda":
@@ -69,6 +84,8 @@ def peak_memory_mb(fn: Callable[[], object], device: torch.device) -> tuple[floa
     if rss_bytes() is None:
         fn()
         return None, "unavailable"
+    gc.collect()
+    _release_freed_memory()
     with _RssSampler() as sampler:
         fn()
     return (sampler.peak - sampler.start) / 2**20, "rss_growth"

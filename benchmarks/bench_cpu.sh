@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The CPU runs behind benchmarks/RESULTS.md, one after another (each writes bench_cpu_<name>.json/.md).
-# The first four were run for RESULTS.md on a loaded machine (REPEATS=3 THREADS=1; WARMUP=0 for the two
-# big ones, where the untimed memory step is the warm-up). The rest are the remaining targets of the issue,
-# to run on a quiet machine, e.g.  REPEATS=7 THREADS=2 bash benchmarks/bench_cpu.sh
+# The first group was run for RESULTS.md on a loaded machine with REPEATS=3 THREADS=1 (vitb_infer_b4_i4 with
+# REPEATS=5); WARMUP=0 for the big ones, where the untimed memory step is the warm-up. The second group is
+# the rest of the issue's targets, to run on a quiet machine, e.g.  REPEATS=7 THREADS=2 bash benchmarks/bench_cpu.sh
 # ONLY="name ..." runs just those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,9 @@ run vits_infer_b4_i4 1 --model vit-s --mode infer --batch-size 4 --interval 4
 run vits_infer_b4_i1 1 --model vit-s --mode infer --batch-size 4 --interval 1 --reducers none,rlt,random,tome
 run vits_train_b4_i4 0 --model vit-s --mode train --batch-size 4 --interval 4 --reducers none,rlt,random
 run vitb_infer_b4_i4 0 --model vit-b --mode infer --batch-size 4 --interval 4 --reducers none,rlt,random
-# Remaining targets (batch 8, vit-b training, every reducer everywhere):
+run vits_infer_b8_i4 0 --model vit-s --mode infer --batch-size 8 --interval 4 --reducers none,rlt,random
+run vitb_train_b4_i4 0 --model vit-b --mode train --batch-size 4 --interval 4 --reducers none,rlt,random
+# The rest of the targets (batch 8 training, vit-b at interval 1, every reducer everywhere):
 run vits_all_b4_b8_i4 1 --model vit-s --mode infer,train --batch-size 4,8 --interval 4
 run vits_all_b4_b8_i1 1 --model vit-s --mode infer,train --batch-size 4,8 --interval 1
 run vitb_all_b4_b8_i4 1 --model vit-b --mode infer,train --batch-size 4,8 --interval 4

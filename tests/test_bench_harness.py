@@ -166,3 +166,15 @@ def test_matched_settings_follow_rlt_on_the_same_clips(sample_videos):
         model(video, reducer=red)
     assert torch.equal(layer_tokens(model, video, create("tome", r=r)), red.layer_tokens)
     assert matched_options(model, video, ("none", "rlt", "random"), {"random": {"keep": 0.5}}) == {}
+
+
+def test_settings_are_matched_on_the_batch_that_runs():
+    # Batch 3 from 2 distinct clips: the repeated clip counts in RLT's kept fraction, so random matches the batch.
+    model = create_model("vit-tiny-test", num_frames=8, img_size=64)
+    clips = synthetic_clips(2, 8, 64)
+    rows = run_bench(model, clips, _tiny_config(reducers=("rlt", "random"), modes=("infer",), batch_sizes=(3,),
+                                                repeats=1))
+    tokens = {r["reducer"]: r["tokens_per_clip"]["first"] for r in rows}
+    assert tokens["rlt"] < tokens["none"] and abs(tokens["random"] - tokens["rlt"]) <= 0.5
+    keep = next(r["reducer_options"]["keep"] for r in rows if r["reducer"] == "random")
+    assert keep == pytest.approx(3 * tokens["rlt"] / (3 * tokens["none"]))

@@ -22,7 +22,7 @@ from .clips import ClipSet, load_clips, synthetic_clips
 from .config import BenchConfig
 from .flops import clip_flops
 from .machine import load_average, machine_stamp
-from .matching import layer_tokens, matched_options
+from .matching import layer_tokens
 from .reducer_api import create
 from .report import describe, table, write_json, write_markdown
 from .runner import run_bench
@@ -93,18 +93,20 @@ def load_job_clips(job: BenchJob) -> ClipSet:
 
 def flops_rows(model: VideoViT, clips: ClipSet, config: BenchConfig) -> list[dict]:
     """Tokens per block and analytic GFLOPs of every reducer on each batch size, without timing."""
-    from .runner import build_reducers
+    from .runner import batch_options, build_reducers
 
     device, dtype = torch.device(config.device), getattr(torch, config.resolved_dtype())
     rows = []
     for batch in config.batch_sizes:
-        video = normalize(clips.batch(batch), channels_last=True).to(device)
-        counts = {n: layer_tokens(model, video, r) for n, r in build_reducers(config).items()}
+        frames = clips.batch(batch).to(device)
+        options = batch_options(model, frames, config)
+        video = normalize(frames, channels_last=True)
+        counts = {n: layer_tokens(model, video, r) for n, r in build_reducers(config, options).items()}
         base = sum(clip_flops(model, counts["none"]))
         for name, tokens in counts.items():
             per_clip = clip_flops(model, tokens)
             rows.append({
-                "reducer": name, "reducer_options": dict(create(name, **config.reducer_options.get(name, {})).options),
+                "reducer": name, "reducer_options": dict(create(name, **options.get(name, {})).options),
                 "mode": "flops", "batch_size": batch, "attention": backend_that_runs(model, device, dtype, "infer"),
                 "tokens_per_clip": {"first": tokens[0].float().mean().item(), "last": tokens[-1].float().mean().item(),
                                     "grid": int(counts["none"][0, 0])},
@@ -128,10 +130,6 @@ def run_job(job: BenchJob, log: Callable[[str], None] = print) -> int:
     device, dtype = torch.device(config.device), getattr(torch, config.resolved_dtype())
     set_backend(model, config.attentions[0])
     backend_that_runs(model, device, dtype, "infer")  # a forced backend that cannot run fails here, up front
-    if config.match:
-        video = normalize(clips.frames, channels_last=True).to(device)
-        for name, extra in matched_options(model.to(device), video, config.reducers, config.reducer_options).items():
-            config.reducer_options[name] = {**config.reducer_options.get(name, {}), **extra}
     machine = machine_stamp(device, dtype)
     if job.flops_only:
         rows = flops_rows(model.to(device), clips, config)

@@ -8,9 +8,12 @@ from collections.abc import Callable
 
 import torch
 
+from rlt.ops import normalize
+
 from .clips import ClipSet, decode_batch
 from .config import BenchConfig
 from .flops import clip_flops
+from .matching import matched_options
 from .memory import peak_memory_mb
 from .pairing import paired, spread
 from .reducer_api import clock_hooks, create
@@ -18,14 +21,29 @@ from .steps import StepContext, backend_that_runs, infer_step, prep_step, set_ba
 from .timing import interleaved_orders, timed
 
 
-def build_reducers(config: BenchConfig) -> dict:
-    """``{name: reducer}`` for ``config.reducers`` with their options (``ValueError`` names a bad one)."""
-    return {name: create(name, **config.reducer_options.get(name, {})) for name in config.reducers}
+def batch_options(model: torch.nn.Module, frames: torch.Tensor, config: BenchConfig) -> dict[str, dict]:
+    """``config.reducer_options`` plus, with ``config.match``, the settings matched to RLT on this batch.
+
+    ``frames (B, T, S, S, 3)`` uint8: the batch every reducer will run on.
+    """
+    options = {name: dict(opts) for name, opts in config.reducer_options.items()}
+    if config.match:
+        video = normalize(frames, channels_last=True)
+        for name, extra in matched_options(model, video, config.reducers, options).items():
+            options[name] = {**options.get(name, {}), **extra}
+    return options
+
+
+def build_reducers(config: BenchConfig, options: dict[str, dict] | None = None) -> dict:
+    """``{name: reducer}`` for ``config.reducers`` with ``options`` (default: the config's; ``ValueError``
+    names a bad one)."""
+    options = config.reducer_options if options is None else options
+    return {name: create(name, **options.get(name, {})) for name in config.reducers}
 
 
 def _group(
     model: torch.nn.Module, call: torch.nn.Module, frames: torch.Tensor, config: BenchConfig, mode: str,
-    loader: Callable[[], torch.Tensor] | None, log: Callable[[str], None],
+    loader: Callable[[], torch.Tensor] | None, log: Callable[[str], None], options: dict[str, dict],
 ) -> dict[str, dict]:
     """Warm up, measure memory, then time every reducer ``config.repeats`` times in fresh orders."""
     device, dtype = torch.device(config.device), getattr(torch, config.resolved_dtype())
@@ -38,7 +56,7 @@ def _group(
         model.train()
     else:
         model.eval()
-    reducers = build_reducers(config)
+    reducers = build_reducers(config, options)
     # The hook clock reads the wall clock inside the forward: CPU only, and not under torch.compile (graph breaks).
     clocks = {n: clock_hooks(r) for n, r in reducers.items()} if device.type == "cpu" and not config.compile else {}
     make = train_step if mode == "train" else infer_step
@@ -145,11 +163,12 @@ def run_bench(
                 log(f"torch.compile set up in {time.perf_counter() - start:.1f} s (compiles on first steps)")
             for batch in config.batch_sizes:
                 frames = clips.batch(batch).to(device)  # (B, T, S, S, 3) uint8
+                options = batch_options(model, frames, config)  # matched to RLT on this very batch
                 loader = (lambda b=batch: decode_batch(clips, b, size or frames.shape[2])) if config.with_loader \
                     else None
                 for mode in config.modes:
                     log(f"  {mode}, batch {batch}, attention {requested}")
-                    raw = _group(model, call, frames, config, mode, loader, log)
+                    raw = _group(model, call, frames, config, mode, loader, log, options)
                     rows.extend(_results(model, raw, mode, batch, requested))
                     model.load_state_dict(state)  # training steps moved the weights; start each group alike
     finally:

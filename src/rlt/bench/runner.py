@@ -65,7 +65,7 @@ def _group(
     out = {n: {"step_s": [], "prep_s": [], "hook_s": [], "loader_s": [], "compile_s": None, "peak_mem_mb": None}
            for n in reducers}
     for name in reducers:
-        for i in range(config.warmup):
+        for i in range(max(config.warmup, int(config.compile))):  # compiling is never timed as a repeat
             seconds, _ = timed(steps[name], device)
             if i == 0 and config.compile:
                 out[name]["compile_s"] = seconds

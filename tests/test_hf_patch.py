@@ -9,6 +9,7 @@ import torch
 import rlt
 import rlt.hf
 from rlt.models import from_state_dict
+from rlt.reducers import create
 
 transformers = pytest.importorskip("transformers")
 
@@ -92,6 +93,20 @@ def test_rlt_gives_the_logits_of_rlt_models_on_real_clips(real_clips, length_emb
     torch.testing.assert_close(out.logits, expected, rtol=0, atol=1e-5)
 
 
+@pytest.mark.parametrize(("name", "options"), [("random", {"keep": 0.5, "seed": 3}),
+                                               ("rlt+random", {"tau": 0.1, "keep": 0.5, "seed": 3})])
+def test_every_input_reducer_gives_the_logits_of_rlt_models_and_fresh_draws_each_batch(real_clips, name, options):
+    model = rlt.patch(make_hf(), reducer=name, **options)
+    ours = from_state_dict(model.state_dict(), model.config)
+    video = real_clips.permute(0, 2, 1, 3, 4)  # (B, C, T, H, W)
+    with torch.no_grad():
+        first, second = model(real_clips), model(real_clips)
+        expected = ours(video, reducer=create(name, **options))  # a fresh reducer: the same first draw
+    assert int(first.packed.seqlens.sum()) < 3 * 64
+    torch.testing.assert_close(first.logits, expected, rtol=0, atol=1e-5)
+    assert not torch.equal(first.packed.keep, second.packed.keep)  # the generator moved on: a new mask
+
+
 def test_unpatch_restores_the_original_model_exactly(real_clips):
     model = make_hf()
     before = {k: v.clone() for k, v in model.state_dict().items()}
@@ -141,15 +156,23 @@ def test_a_training_step_updates_the_hf_parameters(real_clips, length_embed):
     assert unchanged == []  # every HF parameter (and the length table) got a gradient and moved
 
 
-def test_gradient_checkpointing_gives_the_same_gradients(real_clips):
-    grads = []
+def test_gradient_checkpointing_recomputes_layers_and_gives_the_same_gradients(real_clips, monkeypatch):
+    import rlt.hf.forward as patched_forward
+
+    calls = []
+    layer_forward = patched_forward.packed_layer
+    monkeypatch.setattr(patched_forward, "packed_layer", lambda *a, **k: calls.append(1) or layer_forward(*a, **k))
+    grads, layer_calls = [], []
     for checkpointing in (False, True):
         model = make_hf()
         rlt.patch(model, tau=0.1).train()
-        if checkpointing:
-            model.gradient_checkpointing_enable()
+        if checkpointing:  # transformers 5 renamed gradient_checkpointing_enable
+            (getattr(model, "activation_checkpointing_enable", None) or model.gradient_checkpointing_enable)()
+        calls.clear()
         model(real_clips, labels=torch.tensor([0, 1, 2])).loss.backward()
+        layer_calls.append(len(calls))
         grads.append({n: p.grad for n, p in model.named_parameters()})
+    assert layer_calls == [2, 4]  # with checkpointing, backward runs each of the 2 layers again
     for name, grad in grads[0].items():
         torch.testing.assert_close(grads[1][name], grad, rtol=0, atol=1e-6)
 
@@ -183,7 +206,7 @@ def test_settings_changed_after_patching_take_effect(real_clips):
     with pytest.raises(AttributeError):
         model.rlt.tua = 0.05  # a misspelt setting is an error, not a silent no-op
     model.rlt.reducer, model.rlt.tau = "rlt", -1.0
-    with pytest.raises(ValueError, match="tau must be a finite number >= 0"):
+    with pytest.raises(ValueError, match=r"tau must be in \[0.0, inf\), got -1.0"):
         model(real_clips)
     model.rlt.tau, model.rlt.length_embed = 0.1, True
     with pytest.raises(ValueError, match="length_embed=True"):
@@ -241,6 +264,11 @@ def test_unsupported_models_and_calls_raise_clear_errors(real_clips):
         rlt.patch(make_hf(transformers.VideoMAEForPreTraining))
     with pytest.raises(ValueError, match="unknown reducer 'nope'"):
         rlt.patch(make_hf(), reducer="nope")
+    with pytest.raises(ValueError, match="unknown option 'tau' for reducer 'random'"):
+        rlt.patch(make_hf(), tau=0.1, reducer="random")
+    for in_model in ("tome", "sta"):
+        with pytest.raises(ValueError, match=f"reducer '{in_model}' merges or prunes tokens between blocks"):
+            rlt.patch(make_hf(), reducer=in_model)
     with pytest.raises(ValueError, match="not patched"):
         rlt.unpatch(make_hf())
     model = rlt.patch(make_hf(), tau=0.1)

@@ -17,6 +17,7 @@ from torch import nn
 
 from .embed import LENGTH_TABLE
 from .forward import classification_forward, videomae_forward
+from .plan import current_reducer
 from .settings import RLTSettings
 
 # Submodules each HF VideoMAELayer must have for the packed forward to reproduce it.
@@ -96,7 +97,7 @@ def patch(
     if is_patched(model) or is_patched(base):
         raise ValueError("the model is already patched: change model.rlt's fields, or rlt.unpatch(model) first")
     settings = RLTSettings(reducer, tau, dict(options), bool(length_embed), attention_backend)
-    settings.reducer_options()  # bad values fail here, not at the first forward
+    current_reducer(settings)  # a bad name, option or value fails here, not at the first forward
     if length_embed:
         _add_length_table(base)
     swaps = [("base", base, videomae_forward)] + ([("head", head, classification_forward)] if head is not None else [])

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import torch
 
-from rlt.ops import PackedBatch, tokenize, tokenize_dense
+from rlt.ops import PackedBatch
+from rlt.reducers import Reducer, create
 
 from .settings import RLTSettings
 
 
+def current_reducer(settings: RLTSettings) -> Reducer:
+    """The reducer the settings name, built once and rebuilt only when a setting changes.
+
+    Kept between calls so a seeded ``random`` reducer draws a new mask every batch
+    (its generator advances) instead of repeating its first one.
+    """
+    options = settings.reducer_options()
+    key = (settings.reducer, repr(sorted(options.items())))
+    cached = settings.reducer_cache.get(key)
+    if cached is not None:
+        return cached
+    reducer = create(settings.reducer, **options)  # ValueError naming a bad name, option or value
+    if reducer.in_model:
+        raise ValueError(
+            f"reducer {settings.reducer!r} merges or prunes tokens between blocks, which rlt.patch does not do; "
+            "use an input reducer (none, rlt, random, rlt+random) or run the model with rlt.models"
+        )
+    settings.reducer_cache.clear()
+    settings.reducer_cache[key] = reducer
+    return reducer
+
+
 def pack_clips(settings: RLTSettings, video: torch.Tensor, tubelet_size: int, patch_size: int) -> PackedBatch:
     """``video (B, C, T, H, W)`` normalised -> packed kept tubelet pixels ``(N, C*ts*p*p)`` with their plan."""
-    opts = settings.reducer_options()
-    name = settings.reducer
-    if name == "none":
-        if opts:
-            raise ValueError(f"reducer 'none' takes no options, got {sorted(opts)}")
-        return tokenize_dense(video, tubelet_size=tubelet_size, patch_size=patch_size)
-    if name == "rlt":
-        unknown = sorted(set(opts) - {"tau", "mode", "norm"})
-        if unknown:
-            raise ValueError(f"reducer 'rlt' has no option(s) {unknown}; it takes tau, mode, norm")
-        return tokenize(video, tubelet_size=tubelet_size, patch_size=patch_size, **opts)
-    raise ValueError(f"unknown reducer {name!r} for rlt.patch; expected 'rlt' or 'none'")
+    return current_reducer(settings).pack(video, tubelet_size=tubelet_size, patch_size=patch_size)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +22,8 @@ class RLTSettings:
     attention_backend: str = "auto"  # rlt.attention backend name, or "auto"
     # Forwards that were on the modules' instances before patching (usually none): unpatch restores them.
     saved_forwards: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # The reducer built from the fields above, reused until one of them changes (see plan.current_reducer).
+    reducer_cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def reducer_options(self) -> dict[str, Any]:
         """Options for ``rlt.reducers.create(self.reducer, **options)``; ``tau`` only when set."""
@@ -34,8 +35,5 @@ class RLTSettings:
             raise ValueError("set tau with model.rlt.tau, not inside model.rlt.options")
         opts = dict(self.options)
         if self.tau is not None:
-            tau = self.tau
-            if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not math.isfinite(tau) or tau < 0:
-                raise ValueError(f"model.rlt.tau must be a finite number >= 0 (or None), got {tau!r}")
-            opts["tau"] = float(tau)
+            opts["tau"] = self.tau  # the reducer checks the value (and that it takes a tau at all)
         return opts

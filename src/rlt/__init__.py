@@ -15,8 +15,9 @@ __all__ = ["PackedBatch", "patch", "tokenize", "unpatch", "__version__"]
 
 def __getattr__(name: str):
     # rlt.patch / rlt.unpatch live in rlt.hf, which imports transformers: only load it when asked.
-    if name in ("patch", "unpatch"):
-        from . import hf
+    if name in ("hf", "patch", "unpatch"):
+        import importlib
 
-        return getattr(hf, name)
+        hf = importlib.import_module(".hf", __name__)
+        return hf if name == "hf" else getattr(hf, name)
     raise AttributeError(f"module 'rlt' has no attribute {name!r}")

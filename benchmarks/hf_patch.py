@@ -114,6 +114,19 @@ def measure(size: str, clips: torch.Tensor, tau: float, repeats: int, warmup: in
     }
 
 
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+    except OSError:
+        names = []
+    return f"{names[0]} x {len(names)}" if names else platform.machine()
+
+
+def spread(ratio: dict) -> str:
+    return f"{ratio['median']:.2f}x ({ratio['min']:.2f}-{ratio['max']:.2f})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
@@ -131,13 +144,12 @@ def main() -> None:
         r = measure(size, clips, args.tau, repeats, args.warmup)
         results.append(r)
         print(f"{size}: kept {r['tokens_kept']}/{r['tokens_total']} tokens, ideal {r['ideal_speedup']:.2f}x; "
-              f"patched HF {r['hf_speedup']['median']:.2f}x ({r['hf_speedup']['min']:.2f}-{r['hf_speedup']['max']:.2f}), "
-              f"rlt.models {r['vit_speedup']['median']:.2f}x ({r['vit_speedup']['min']:.2f}-{r['vit_speedup']['max']:.2f}); "
-              f"patched HF vs rlt.models on the same tokens {r['hf_rlt_vs_vit_rlt']['median']:.2f}x", flush=True)
+              f"patched HF {spread(r['hf_speedup'])}, rlt.models {spread(r['vit_speedup'])}; "
+              f"patched HF vs rlt.models on the same tokens {spread(r['hf_rlt_vs_vit_rlt'])}", flush=True)
     setup = {
         "tau": args.tau, "threads": args.threads, "warmup": args.warmup, "batch": int(clips.shape[0]),
         "clips": "first 16 frames at stride 4 of bigbuckbunny.mp4, bikes.mp4, carphone_pristine.mp4; 224x224",
-        "torch": torch.__version__, "transformers": transformers.__version__, "machine": platform.processor(),
+        "torch": torch.__version__, "transformers": transformers.__version__, "machine": cpu_name(),
         "device": "cpu",
     }
     if args.json:

@@ -269,6 +269,8 @@ def test_unsupported_models_and_calls_raise_clear_errors(real_clips):
     for in_model in ("tome", "sta"):
         with pytest.raises(ValueError, match=f"reducer '{in_model}' merges or prunes tokens between blocks"):
             rlt.patch(make_hf(), reducer=in_model)
+    with pytest.raises(ValueError, match="unknown attention_backend 'fast'"):
+        rlt.patch(make_hf(), attention_backend="fast")
     with pytest.raises(ValueError, match="not patched"):
         rlt.unpatch(make_hf())
     model = rlt.patch(make_hf(), tau=0.1)
@@ -282,3 +284,16 @@ def test_unsupported_models_and_calls_raise_clear_errors(real_clips):
         model(real_clips[:, :4])  # 4 frames, the model is built for 8
     with pytest.raises(ValueError, match="doesn't match the model"):
         model(torch.zeros(1, FRAMES, 3, 64, 64))
+
+
+def test_a_deep_copy_of_a_patched_model_has_its_own_settings():
+    import copy
+
+    model = rlt.patch(make_hf(), tau=0.1)
+    twin = copy.deepcopy(model)
+    twin.rlt.reducer = "none"
+    with torch.no_grad():
+        assert int(twin(noise()).packed.seqlens.sum()) == 2 * 64
+    assert model.rlt.reducer == "rlt"
+    rlt.unpatch(twin)
+    assert rlt.hf.is_patched(model) and not rlt.hf.is_patched(twin)

@@ -39,6 +39,8 @@ def embed_packed(embeddings: nn.Module, packed: PackedBatch, *, length_embed: bo
                 "patch with rlt.patch(model, length_embed=True) to add one"
             )
         if packed.grid.t > lengths.shape[0]:
-            raise ValueError(f"clip has T'={packed.grid.t} tubelets but the run-length table has {lengths.shape[0]} rows")
+            raise ValueError(
+                f"clip has T'={packed.grid.t} tubelets but the run-length table has {lengths.shape[0]} rows"
+            )
         x = x + lengths[packed.lengths - 1].to(x.dtype)  # (N, D)
     return x

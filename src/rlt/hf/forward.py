@@ -77,8 +77,9 @@ def encode(model: nn.Module, settings: RLTSettings, pixel_values: torch.Tensor, 
         "dropout_p": config.attention_probs_dropout_prob if model.training else 0.0,
         "backend": settings.attention_backend,
     }
+    encoder_flag = getattr(model.encoder, "gradient_checkpointing", False)  # transformers 4.x sets it here
     for layer in model.encoder.layer:
-        recompute = getattr(layer, "gradient_checkpointing", False) or getattr(model.encoder, "gradient_checkpointing", False)
+        recompute = getattr(layer, "gradient_checkpointing", False) or encoder_flag
         if recompute and model.training and torch.is_grad_enabled():
             h = checkpoint(lambda x, layer=layer: packed_layer(layer, x, cu, max_len, **opts), h, use_reentrant=False)
         else:

@@ -15,6 +15,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from rlt.attention import BACKENDS
+
 from .embed import LENGTH_TABLE
 from .forward import classification_forward, videomae_forward
 from .plan import current_reducer
@@ -98,6 +100,9 @@ def patch(
         raise ValueError("the model is already patched: change model.rlt's fields, or rlt.unpatch(model) first")
     settings = RLTSettings(reducer, tau, dict(options), bool(length_embed), attention_backend)
     current_reducer(settings)  # a bad name, option or value fails here, not at the first forward
+    if attention_backend != "auto" and attention_backend not in BACKENDS:
+        names = ", ".join(BACKENDS)
+        raise ValueError(f"unknown attention_backend {attention_backend!r}; expected 'auto' or one of {names}")
     if length_embed:
         _add_length_table(base)
     swaps = [("base", base, videomae_forward)] + ([("head", head, classification_forward)] if head is not None else [])

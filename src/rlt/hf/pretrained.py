@@ -41,6 +41,8 @@ def from_pretrained(
     base = model.videomae if hasattr(model, "videomae") else model
     param = getattr(base.embeddings, LENGTH_TABLE)
     if param.shape != table.shape:
-        raise ValueError(f"run-length table in {path} has shape {tuple(table.shape)}, the model needs {tuple(param.shape)}")
+        raise ValueError(
+            f"run-length table in {path} has shape {tuple(table.shape)}, the model needs {tuple(param.shape)}"
+        )
     param.data.copy_(table)
     return model

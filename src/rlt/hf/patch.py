@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from rlt.attention import BACKENDS
+from rlt.reducers import option_names
 
 from .embed import LENGTH_TABLE
 from .forward import classification_forward, videomae_forward
@@ -99,6 +100,8 @@ def patch(
     if is_patched(model) or is_patched(base):
         raise ValueError("the model is already patched: change model.rlt's fields, or rlt.unpatch(model) first")
     settings = RLTSettings(reducer, tau, dict(options), bool(length_embed), attention_backend)
+    if tau is not None and isinstance(reducer, str) and "tau" not in option_names(reducer):
+        raise ValueError(f"reducer {reducer!r} takes no tau; its options are {option_names(reducer) or 'none'}")
     current_reducer(settings)  # a bad name, option or value fails here, not at the first forward
     if attention_backend != "auto" and attention_backend not in BACKENDS:
         names = ", ".join(BACKENDS)

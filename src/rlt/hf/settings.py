@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rlt.reducers import option_names
+
 
 @dataclass(slots=True)
 class RLTSettings:
@@ -16,7 +18,9 @@ class RLTSettings:
     """
 
     reducer: str = "rlt"  # input reducer by name (rlt.reducers): "rlt", "none", "random", "rlt+random"
-    tau: float | None = None  # static threshold, ImageNet-normalised units; None: the reducer's default (0.1)
+    # Static threshold in ImageNet-normalised units, for the reducers that take one (rlt, rlt+random; the
+    # others ignore it, so model.rlt.reducer = "none" needs no other change); None: the reducer's default, 0.1.
+    tau: float | None = None
     options: dict[str, Any] = field(default_factory=dict)  # other reducer options, e.g. {"keep": 0.5}
     length_embed: bool = False  # add the run-length table (exists only if patched with length_embed=True)
     attention_backend: str = "auto"  # rlt.attention backend name, or "auto"
@@ -26,7 +30,7 @@ class RLTSettings:
     reducer_cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def reducer_options(self) -> dict[str, Any]:
-        """Options for ``rlt.reducers.create(self.reducer, **options)``; ``tau`` only when set."""
+        """Options for ``rlt.reducers.create(self.reducer, **options)``; ``tau`` when set and the reducer takes it."""
         if not isinstance(self.reducer, str):
             raise ValueError(f"model.rlt.reducer must be a reducer name (str), got {self.reducer!r}")
         if not isinstance(self.options, dict):
@@ -34,6 +38,6 @@ class RLTSettings:
         if "tau" in self.options:
             raise ValueError("set tau with model.rlt.tau, not inside model.rlt.options")
         opts = dict(self.options)
-        if self.tau is not None:
-            opts["tau"] = self.tau  # the reducer checks the value (and that it takes a tau at all)
+        if self.tau is not None and "tau" in option_names(self.reducer):  # option_names rejects unknown names
+            opts["tau"] = self.tau  # the reducer checks the value
         return opts

@@ -75,7 +75,7 @@ def test_base_model_last_hidden_state_is_packed_and_unpacks_onto_the_grid():
 
 
 @pytest.mark.parametrize("length_embed", [False, True])
-def test_rlt_gives_the_logits_of_rlt_models_on_real_clips(real_clips, length_embed):
+def test_rlt_gives_the_logits_of_rlt_models_on_real_clips(real_clips, length_embed, tmp_path):
     model = make_hf()
     rlt.patch(model, tau=0.1, length_embed=length_embed)
     if length_embed:
@@ -91,6 +91,11 @@ def test_rlt_gives_the_logits_of_rlt_models_on_real_clips(real_clips, length_emb
     assert kept.tolist() == rlt.tokenize(video, tau=0.1, patch_size=PATCH).seqlens.tolist()
     assert int(kept.sum()) < 3 * 64  # real footage: RLT dropped tokens
     torch.testing.assert_close(out.logits, expected, rtol=0, atol=1e-5)
+    if not length_embed:  # the same through a saved folder and rlt.models.from_pretrained
+        model.save_pretrained(tmp_path)
+        with torch.no_grad():
+            loaded = rlt.models.from_pretrained(tmp_path)(rlt.tokenize(video, tau=0.1, patch_size=PATCH))
+        torch.testing.assert_close(out.logits, loaded, rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize(("name", "options"), [("random", {"keep": 0.5, "seed": 3}),

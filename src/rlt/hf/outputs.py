@@ -13,7 +13,7 @@ in ``(t, i, j)`` order. ``packed`` (an :class:`rlt.PackedBatch` whose ``tokens``
   (``out.packed.unpack(out.hidden_states[k][0])`` for another layer);
 - ``out.packed.expand_runs()``: the same, each dropped token filled with its run's kept token.
 
-``logits`` and ``pooler``-like outputs keep their shapes and meaning: ``(B, ...)``.
+``logits (B, labels)`` and ``loss`` keep their shapes and meaning.
 """
 
 from __future__ import annotations

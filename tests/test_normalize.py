@@ -60,8 +60,11 @@ def test_other_dtypes_and_float_frames(dtype, atol) -> None:
 def test_round_trip_and_errors() -> None:
     u = frames()
     torch.testing.assert_close(denormalize(normalize(u)), u.permute(0, 4, 1, 2, 3).float(), atol=1e-4, rtol=0)
-    with pytest.raises(ValueError, match="needs 3 channels, got 4"):
+    with pytest.raises(ValueError, match=r"needs 3 channels on axis 4 \(B, T, H, W, C\), got 4"):
         normalize(torch.zeros(1, 4, 2, 2, 4, dtype=torch.uint8), channels_last=True)
+    # Before: a 4-channel channels-last clip of 16 frames read as "needs 3 channels, got 16".
+    with pytest.raises(ValueError, match=r"axis 4 \(B, T, H, W, C\) or axis 1 .* got shape \(1, 16, 8, 8, 4\)"):
+        normalize(torch.zeros(1, 16, 8, 8, 4, dtype=torch.uint8))
     with pytest.raises(ValueError, match="5-D"):
         normalize(torch.zeros(4, 2, 2, 3, dtype=torch.uint8))
 

@@ -15,9 +15,9 @@ def _stats(like: torch.Tensor, channels: int) -> tuple[torch.Tensor, torch.Tenso
     return mean.view(1, 3, 1, 1, 1), std.view(1, 3, 1, 1, 1)
 
 
-def _check_channels(channels: int) -> None:
+def _check_channels(channels: int, where: str = "axis 1 (B, C, T, H, W)") -> None:
     if channels != 3:
-        raise ValueError(f"ImageNet normalisation needs 3 channels, got {channels}")
+        raise ValueError(f"ImageNet normalisation needs 3 channels on {where}, got {channels}")
 
 
 def _scale_shift(dtype: torch.dtype, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -47,10 +47,15 @@ def normalize(
     if frames.dim() != 5:
         raise ValueError(f"frames must be 5-D (B, T, H, W, C) or (B, C, T, H, W), got shape {tuple(frames.shape)}")
     if channels_last is None:
+        if 3 not in (frames.shape[1], frames.shape[-1]):
+            raise ValueError(
+                "ImageNet normalisation needs 3 channels on axis 4 (B, T, H, W, C) or axis 1 (B, C, T, H, W), "
+                f"got shape {tuple(frames.shape)}"
+            )
         channels_last = frames.shape[-1] == 3 and frames.shape[1] != 3
     if channels_last:
         frames = frames.permute(0, 4, 1, 2, 3)  # (B, C, T, H, W) view
-    _check_channels(frames.shape[1])
+    _check_channels(frames.shape[1], "axis 4 (B, T, H, W, C)" if channels_last else "axis 1 (B, C, T, H, W)")
     scale, shift = _scale_shift(dtype, frames.device)
     out = torch.empty(frames.shape, dtype=dtype, device=frames.device)  # (B, C, T, H, W) contiguous
     out.copy_(frames)  # conversion and layout change in one pass

@@ -207,3 +207,20 @@ def test_checkpoint_error_survives_pickling(tmp_path):
     back = pickle.loads(pickle.dumps(err))
     assert (back.path, back.reason, str(back)) == (err.path, err.reason, str(err))
     assert isinstance(back, ValueError)
+
+
+def test_sharded_hf_folder_names_the_broken_shard(tmp_path):
+    transformers = pytest.importorskip("transformers")
+    config = transformers.VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, hidden_size=64, num_hidden_layers=2,
+                                         num_attention_heads=2, intermediate_size=128, num_labels=5)
+    torch.manual_seed(0)
+    transformers.VideoMAEForVideoClassification(config).save_pretrained(tmp_path, max_shard_size="60KB")
+    shards = sorted(tmp_path.glob("model-*.safetensors"))
+    assert len(shards) > 1 and (tmp_path / "model.safetensors.index.json").is_file()
+    assert from_pretrained(tmp_path).config.heads == 2  # sound shards load
+    shards[0].write_bytes(shards[0].read_bytes()[:-10])
+    with pytest.raises(CheckpointError, match=f"{shards[0].name} is truncated"):
+        from_pretrained(tmp_path)
+    shards[0].unlink()
+    with pytest.raises(CheckpointError, match=f"index.json lists shard '{shards[0].name}', which is missing"):
+        from_pretrained(tmp_path)

@@ -156,6 +156,20 @@ def test_binary_garbage(tmp_path):
     assert "is not a torch.save checkpoint" in load_error(path)
 
 
+def test_zip_that_is_not_a_torch_checkpoint(tmp_path):
+    path = tmp_path / "photos.pth"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.jpg", b"\xff\xd8 not really")
+    assert "is a zip archive but not a torch.save checkpoint (no data.pkl among ['a.jpg'])" in load_error(path)
+
+
+def test_long_utf8_text_cut_mid_character_is_still_text(tmp_path):
+    path = tmp_path / "notes.pth"
+    path.write_text("aé" * 400, encoding="utf-8")  # 3 bytes a pair: byte 512 is the first half of an "é"
+    assert path.read_bytes()[511:512] == "é".encode()[:1]
+    assert "is a text file" in load_error(path)
+
+
 def test_missing_file_and_broken_symlink(tmp_path):
     assert load_error(tmp_path / "nope.pth").endswith("does not exist")
     link = tmp_path / "dangling.pth"

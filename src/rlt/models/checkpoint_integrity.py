@@ -39,11 +39,10 @@ def file_kind(head: bytes, size: int) -> str:
         return "zip"
     if len(head) >= 2 and head[0] == _PICKLE_PROTO and 2 <= head[1] <= 5:
         return "pickle"
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
+    text = head.decode("utf-8", errors="replace")
+    if "\ufffd" in text[:-2]:  # the last character may be cut by the 512-byte window
         return "unknown"
-    return "text" if all(c.isprintable() or c in "\r\n\t" for c in text) else "unknown"
+    return "text" if all(c.isprintable() or c in "\r\n\t\ufffd" for c in text) else "unknown"
 
 
 def describe_kind(kind: str, head: bytes) -> str:
@@ -60,6 +59,9 @@ def zip_problem(path: Path) -> str | None:
     """Structure and CRC-32 of every member of a ``torch.save`` zip archive; reads the whole file."""
     try:
         with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if not any(name == "data.pkl" or name.endswith("/data.pkl") for name in names):
+                return f"is a zip archive but not a torch.save checkpoint (no data.pkl among {names[:5]})"
             for info in archive.infolist():
                 if info.CRC == 0:  # saved with torch.serialization.set_crc32_options(False)
                     continue

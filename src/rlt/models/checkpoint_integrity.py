@@ -50,7 +50,7 @@ def describe_kind(kind: str, head: bytes) -> str:
     if kind == "empty":
         return "is empty (0 bytes)"
     if kind == "text":
-        first = head.decode("utf-8").strip().splitlines()[0][:40] if head.strip() else ""
+        first = head.decode("utf-8", errors="replace").strip().splitlines()[0][:40] if head.strip() else ""
         return f"is a text file ({first!r}...), not a torch.save checkpoint"
     return f"is not a torch.save checkpoint (starts with {head[:8]!r}; expected a zip archive or a pickle)"
 

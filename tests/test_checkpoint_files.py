@@ -225,8 +225,8 @@ def test_checkpoint_error_survives_pickling(tmp_path):
 
 def test_sharded_hf_folder_names_the_broken_shard(tmp_path):
     transformers = pytest.importorskip("transformers")
-    config = transformers.VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, hidden_size=64, num_hidden_layers=2,
-                                         num_attention_heads=2, intermediate_size=128, num_labels=5)
+    config = transformers.VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, hidden_size=64,
+                                         num_hidden_layers=2, num_attention_heads=2, intermediate_size=128, num_labels=5)
     torch.manual_seed(0)
     transformers.VideoMAEForVideoClassification(config).save_pretrained(tmp_path, max_shard_size="60KB")
     shards = sorted(tmp_path.glob("model-*.safetensors"))

@@ -192,7 +192,8 @@ def _load_pickle(path: Path, trust_pickle: bool) -> Any:
     except (EOFError, RuntimeError, KeyError, IndexError, TypeError, ValueError, AttributeError, ImportError,
             struct.error) as err:
         # A legacy pickle cut short (no checksum to catch it earlier), or a zip whose records disagree.
-        raise CheckpointError(path, f"is truncated or corrupted: {type(err).__name__}: {err or 'unexpected end'}") from err
+        reason = f"is truncated or corrupted: {type(err).__name__}: {err or 'unexpected end'}"
+        raise CheckpointError(path, reason) from err
 
 
 def _weights_only_detail(message: str) -> str:

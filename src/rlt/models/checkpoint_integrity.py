@@ -119,5 +119,6 @@ def _tensor_entry_problem(name: str, meta: object, data_len: int) -> str | None:
         return f"is truncated: tensor {name!r} ends at data byte {stop} but the file holds {data_len}"
     itemsize = _SAFETENSORS_ITEMSIZE.get(dtype)
     if itemsize is not None and stop - begin != numel * itemsize:
-        return f"is corrupted: tensor {name!r} ({dtype}, shape {shape}) needs {numel * itemsize} bytes, has {stop - begin}"
+        need = numel * itemsize
+        return f"is corrupted: tensor {name!r} ({dtype}, shape {shape}) needs {need} bytes, has {stop - begin}"
     return None

@@ -218,5 +218,5 @@ def test_backend_choice(monkeypatch):
 
     monkeypatch.setattr(backends, "is_available", lambda name: name == "pyav")
     assert resolve_backend("auto") == "pyav" and backends.available_backends(load=True) == ["pyav"]
-    with pytest.raises(ImportError, match=r"rlt-video\[video-fast\]"):
+    with pytest.raises(ImportError, match=r"pip install -e \"\.\[video-fast\]\""):
         resolve_backend("opencv")

@@ -6,14 +6,14 @@ the number or length of videos. The plan of a clip is computed once
 (:func:`plan_clip`) and reused for counts, reconstruction and pictures.
 """
 
-from .clip import ClipPlan, ClipTally, plan_clip, plan_clip_taus
+from .clip import ClipPlan, ClipTally, plan_clip, plan_clip_taus, plan_cut_clip
 from .config import StatsConfig
 from .summary import StatsSummary
 from .sweep import Sampling, SweepJob, SweepSummary, VideoSweep
 from .video import ClipFrames, VideoFailure, VideoJob, VideoResult, clip_at, iter_clips, video_stats
 
 __all__ = [
-    "ClipPlan", "ClipTally", "plan_clip", "plan_clip_taus", "StatsConfig", "StatsSummary", "Sampling",
+    "ClipPlan", "ClipTally", "plan_clip", "plan_clip_taus", "plan_cut_clip", "StatsConfig", "StatsSummary", "Sampling",
     "SweepJob", "SweepSummary", "VideoSweep", "ClipFrames", "VideoFailure", "VideoJob", "VideoResult",
     "clip_at", "iter_clips", "video_stats",
 ]

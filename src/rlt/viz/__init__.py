@@ -2,7 +2,7 @@
 
 Everything takes the plan (``keep (T', H', W')``) computed once by
 :func:`rlt.ops.static_keep`; nothing here decides which tokens to drop.
-PIL (and matplotlib for plots) come with ``pip install rlt-video[viz]``.
+PIL (and matplotlib for plots) come with the ``viz`` extra (``pip install -e ".[viz]"`` in the checkout).
 """
 
 from .figure import PanelLayout, compose

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ...optional import import_optional
 from ..errors import VideoDecodeError
 from ..info import VideoInfo
 from . import pyav
@@ -13,11 +14,7 @@ from . import pyav
 
 def import_decord() -> Any:
     """Import decord, or say which extra installs it."""
-    try:
-        import decord
-    except ImportError as e:
-        raise ImportError("the decord backend needs decord2: pip install rlt-video[video-fast]") from e
-    return decord
+    return import_optional("decord", "video-fast", purpose="use the decord backend (package decord2)")
 
 
 def read(path: str, wanted: list[int], info: VideoInfo) -> list[np.ndarray]:

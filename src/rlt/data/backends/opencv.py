@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ...optional import import_optional
 from ..errors import VideoDecodeError
 from ..info import VideoInfo
 
@@ -14,11 +15,7 @@ SEEK_AHEAD = 16  # seek rather than grab when the next wanted frame is further t
 
 def import_cv2() -> Any:
     """Import OpenCV, or say which extra installs it."""
-    try:
-        import cv2
-    except ImportError as e:
-        raise ImportError("the OpenCV backend needs opencv-python-headless: pip install rlt-video[video-fast]") from e
-    return cv2
+    return import_optional("cv2", "video-fast", purpose="use the OpenCV backend (opencv-python-headless)")
 
 
 def _open(cv2: Any, path: str) -> Any:

@@ -8,19 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from ...optional import import_optional
 from ..errors import VideoDecodeError
 from ..info import VideoInfo, info_from_pts
 
-INSTALL_HINT = "PyAV is needed to decode video: pip install rlt-video[video]"
-
-
 def import_av() -> Any:
     """Import PyAV, or say which extra installs it."""
-    try:
-        import av
-    except ImportError as e:
-        raise ImportError(INSTALL_HINT) from e
-    return av
+    return import_optional("av", "video", purpose="decode video")
 
 
 def check_file(path: str) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ...optional import import_optional
 from ..errors import VideoDecodeError
 from ..info import VideoInfo
 
@@ -13,12 +14,9 @@ from ..info import VideoInfo
 def import_torchcodec() -> Any:
     """Import torchcodec's decoder, or say what installs it."""
     try:
-        from torchcodec.decoders import VideoDecoder
-    except ImportError as e:
-        raise ImportError(
-            "the torchcodec backend needs torchcodec<0.14 and the system FFmpeg libraries: "
-            "pip install rlt-video[video-torchcodec] and apt-get install ffmpeg"
-        ) from e
+        module = import_optional("torchcodec.decoders", "video-torchcodec",
+                                 purpose="use the torchcodec backend (it also needs `apt-get install ffmpeg`)")
+        VideoDecoder = module.VideoDecoder
     except RuntimeError as e:  # the wheel is there but cannot load FFmpeg's shared libraries
         raise ImportError(f"torchcodec is installed but cannot load FFmpeg (apt-get install ffmpeg): {e}") from e
     return VideoDecoder

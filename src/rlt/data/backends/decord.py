@@ -10,6 +10,7 @@ from ...optional import import_optional
 from ..errors import VideoDecodeError
 from ..info import VideoInfo
 from . import pyav
+from .pyav import odd_size
 
 
 def import_decord() -> Any:
@@ -24,8 +25,12 @@ def read(path: str, wanted: list[int], info: VideoInfo) -> list[np.ndarray]:
     cannot read them either: videos with rotation metadata (decord's buffer takes
     the rotated size but holds the unrotated picture) and damaged packets (decord
     stops at the first one, even after the frames asked for).
+
+    Odd-sized frames are read with PyAV, the reference: for them FFmpeg's colour
+    conversion takes another path in each library (up to 80 levels apart on 4:2:0
+    video), while even-sized frames convert identically (see docs/data.md).
     """
-    if info.rotation:
+    if info.rotation or odd_size(info):
         return pyav.read(path, wanted, info)
     decord = import_decord()
     try:

@@ -43,6 +43,11 @@ def open_video(path: str) -> tuple[Any, Any]:
     return container, container.streams.video[0]
 
 
+def odd_size(info: VideoInfo) -> bool:
+    """Whether the frames have an odd width or height: other backends then defer to PyAV (they disagree there)."""
+    return bool(info.width % 2 or info.height % 2)
+
+
 def rotation_of(frame: Any) -> int:
     """Counter-clockwise display rotation of a decoded frame, snapped to 0/90/180/270."""
     angle = getattr(frame, "rotation", 0) or 0

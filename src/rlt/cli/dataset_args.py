@@ -73,7 +73,7 @@ def stream(
             if not warned and getattr(result, "duplicated_frames", 0):
                 warned = True
                 print(f"rlt {args.command}: warning: frames are sampled above the frame rate of {result.path} "
-                      f"({result.source_fps:g} fps), so frames repeat; they are reported as duplicated_frames and "
+                      f"({result.source_fps:.4g} fps), so frames repeat; they are reported as duplicated_frames and "
                       "counted neither kept nor dropped", file=sys.stderr)
             failed = hasattr(result, "error")
             row = result.row()

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    _paths_as_bytes(sys.stdout)
+    _printable_paths(sys.stdout)
     try:
         check_outputs(args)
         status = int(args.func(args) or 0)
@@ -67,12 +67,10 @@ def main(argv: list[str] | None = None) -> int:
         return status
 
 
-def _paths_as_bytes(stream) -> None:
-    """Print file names that are not UTF-8 as their own bytes (surrogateescape) instead of failing."""
-    try:
-        stream.reconfigure(errors="surrogateescape")
-    except (AttributeError, ValueError):  # not a TextIOWrapper (e.g. captured by a test)
-        pass
+def _printable_paths(stream) -> None:
+    """Print file names that are not UTF-8 with backslash escapes (as stderr does) instead of failing."""
+    if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        stream.reconfigure(errors="backslashreplace")
 
 
 def _silence_stdout() -> None:

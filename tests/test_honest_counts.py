@@ -82,7 +82,8 @@ def test_stats_json_and_table_report_padding_and_duplicates(noise_videos, tmp_pa
     assert summary["padded_frames"] == sum(r["padded_frames"] for r in data["videos"]) > 0
     assert summary["duplicated_frames"] == sum(r["duplicated_frames"] for r in data["videos"]) > 0
     captured = capsys.readouterr()
-    assert "warning: frames are sampled above the frame rate" in captured.err and "fps), so frames repeat" in captured.err
+    assert "warning: frames are sampled above the frame rate" in captured.err
+    assert "fps), so frames repeat" in captured.err
     assert captured.err.count("warning") == 1  # once per run, not per video
     assert "duplicated frames (neither kept nor dropped)" in captured.out
 

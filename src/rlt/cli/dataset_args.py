@@ -50,11 +50,7 @@ def stream(
     ``job.crashed(item, reason)`` gives the failed row of an input whose worker
     process died. Returns ``summary``.
     """
-    from rlt.stats.csv_stream import CsvStream
-    from rlt.stats.inputs import ListOptions, count_inputs, iter_inputs
-    from rlt.stats.json_stream import JsonStream
-    from rlt.stats.parallel import ordered_map
-    from rlt.stats.progress import Progress
+    from rlt.stats import CsvStream, JsonStream, ListOptions, Progress, count_inputs, iter_inputs, ordered_map
 
     lists = ListOptions(root=args.root, ssv2_labels=args.ssv2_labels)
     show = args.progress != "none"

@@ -37,8 +37,7 @@ def known_error(err: BaseException) -> tuple[int, str] | None:
     Imports nothing heavy: the optional layers' error types are matched by name
     so that a command that never touched ``rlt.models`` does not import it here.
     """
-    from rlt.data.errors import VideoDecodeError
-    from rlt.data.failures import TooManyFailures
+    from rlt.data import TooManyFailures, VideoDecodeError
     from rlt.optional import MissingExtraError
 
     names = {cls.__name__ for cls in type(err).__mro__}

@@ -14,8 +14,8 @@ import dataclasses
 import math
 import sys
 
-from rlt.ops.static import MODES, NORMS
-from rlt.stats.config import StatsConfig
+from rlt.ops import MODES, NORMS
+from rlt.stats import StatsConfig
 
 from .errors import UsageError
 
@@ -124,8 +124,8 @@ def clip_config(args: argparse.Namespace, **overrides) -> StatsConfig:
 
 
 def tokenize_config(args: argparse.Namespace):
-    """The :class:`rlt.data.TokenizeConfig` of options added with ``only=RLT_OPTIONS`` (ranges checked while parsing)."""
-    from rlt.data.collate import TokenizeConfig
+    """The :class:`rlt.data.TokenizeConfig` of options added with ``only=RLT_OPTIONS`` (checked while parsing)."""
+    from rlt.data import TokenizeConfig
 
     return TokenizeConfig(**{name: getattr(args, name) for name in RLT_OPTIONS})
 

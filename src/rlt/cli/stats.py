@@ -40,8 +40,7 @@ def not_counted(tally) -> str:
 def run(args: argparse.Namespace) -> int:
     config = clip_config(args)
     from rlt.optional import import_optional
-    from rlt.stats import StatsSummary, VideoJob
-    from rlt.stats.video import ROW_FIELDS
+    from rlt.stats import ROW_FIELDS, StatsSummary, VideoJob
 
     import_optional("av", "video", purpose="decode videos")
     summary = stream(args, VideoJob(config), StatsSummary(), config_json=config_json(config.to_dict(), args),

@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rlt.stats.sweep import Sampling
+    from rlt.stats import Sampling
 
     samplings = tuple(Sampling(fps=f) for f in args.fps) if args.fps else \
         tuple(Sampling(interval=i) for i in (args.interval or (4,)))
@@ -77,7 +77,7 @@ def _describe(result) -> str:
 
 def sweep(args: argparse.Namespace, config, samplings):
     """Stream every input through :class:`rlt.stats.SweepJob`, writing rows as they finish."""
-    from rlt.stats.sweep import POINT_FIELDS, SweepJob, SweepSummary
+    from rlt.stats import POINT_FIELDS, SweepJob, SweepSummary
 
     base = {k: v for k, v in config.to_dict().items() if k not in ("tau", "interval", "fps")}
     settings = {**base, "taus": list(args.taus),
@@ -95,7 +95,7 @@ def sweep(args: argparse.Namespace, config, samplings):
 
 def draw(summary, path: str) -> None:
     """One curve per sampling setting, from the pooled tallies."""
-    from rlt.viz.sweep_plot import SweepSeries, plot_sweep
+    from rlt.viz import SweepSeries, plot_sweep
 
     series = []
     for s in summary.samplings:

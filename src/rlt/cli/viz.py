@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     config = clip_config(args)
     from rlt.optional import import_optional
-    from rlt.viz.writers import picture_kind
+    from rlt.viz import picture_kind
 
     try:
         picture_kind(args.out)

@@ -1,4 +1,4 @@
-"""Video data: decoding, clip sampling, transforms, datasets and packed collation.
+"""Video data: decoding, clip sampling, cutting whole videos into clips, transforms, datasets, packed collation.
 
 Workers decode and crop uint8 clips; normalisation and :func:`rlt.tokenize` run
 after collation, on the device (:func:`prepare_batch`; see docs/data.md).
@@ -24,9 +24,9 @@ from .info import VideoInfo
 from .sampling import ClipIndices, clip_rng, consecutive_clips, frames_at_fps, kinetics_clip, segment_clip, test_views
 
 __all__ = [
-    "Annotations", "Clip", "ClipConfig", "ClipIndices", "CutConfig", "FailureReport", "ItemFailure", "PackedCollate", "TokenizeConfig",
-    "TooManyFailures", "VideoClipDataset", "VideoDecodeError", "VideoInfo", "VideoRecord", "available_backends",
-    "clip_rng", "collate_clips", "consecutive_clips", "cut_clips", "frames_at_fps", "kinetics_clip", "pack_video", "prepare_batch",
-    "probe", "read_any", "read_class_folders", "read_frames", "read_ssv2", "read_video_folder", "read_video_list",
-    "resolve_backend", "segment_clip", "test_views",
+    "Annotations", "Clip", "ClipConfig", "ClipIndices", "CutConfig", "FailureReport", "ItemFailure", "PackedCollate",
+    "TokenizeConfig", "TooManyFailures", "VideoClipDataset", "VideoDecodeError", "VideoInfo", "VideoRecord",
+    "available_backends", "clip_rng", "collate_clips", "consecutive_clips", "cut_clips", "frames_at_fps",
+    "kinetics_clip", "pack_video", "prepare_batch", "probe", "read_any", "read_class_folders", "read_frames",
+    "read_ssv2", "read_video_folder", "read_video_list", "resolve_backend", "segment_clip", "test_views",
 ]

@@ -48,7 +48,7 @@ class ClipPlan:
         return int((~self.real_frames).sum()) - self.padded
 
     def tubelet_labels(self) -> list[str | None]:
-        """``(T',)`` labels for pictures: ``None`` for real tubelets, ``"padding"`` or ``"repeated frames"`` otherwise."""
+        """``(T',)`` labels for pictures: ``None`` (real), ``"padding"`` or ``"repeated frames"``."""
         t_frames = self.pixels.shape[0]
         padded = torch.arange(t_frames) >= t_frames - self.padded  # (T,) bool
         labels: list[str | None] = []

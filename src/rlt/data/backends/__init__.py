@@ -81,8 +81,8 @@ def resolve_backend(name: str | None) -> str:
         raise ValueError(f"backend must be one of {['auto', *BACKENDS]}, got {name!r}")
     if not is_available(name):
         spec = BACKENDS[name]
-        raise MissingExtraError(f"backend {name!r} needs the {spec.requires!r} package; install it from the rlt checkout "
-                                f"with `{install_hint(spec.extra)}`", extra=spec.extra)
+        raise MissingExtraError(f"backend {name!r} needs the {spec.requires!r} package; install it from the rlt "
+                                f"checkout with `{install_hint(spec.extra)}`", extra=spec.extra)
     return name
 
 

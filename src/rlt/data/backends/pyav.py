@@ -17,7 +17,7 @@ def import_av() -> Any:
 
 
 def check_file(path: str) -> None:
-    """Raise :class:`VideoDecodeError` for a path that is not a non-empty file, saying why (see :func:`file_problem`)."""
+    """Raise :class:`VideoDecodeError` for a path that is not a non-empty file, saying why (:func:`file_problem`)."""
     problem = file_problem(path)
     if problem:
         raise VideoDecodeError(path, problem)

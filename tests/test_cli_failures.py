@@ -317,3 +317,21 @@ def test_ctrl_c_with_workers_exits_promptly(synthetic_videos, tmp_path):
     assert process.wait(timeout=60) == 130
     assert time.monotonic() - sent < 5.0
     assert "Traceback" not in err and "interrupted" in err
+
+
+def test_cuda_on_a_machine_without_it_is_a_usage_error(monkeypatch, capsys):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    import rlt.cli.tokenize
+
+    monkeypatch.setattr(rlt.cli.tokenize, "run", lambda args: torch.zeros(1, device="cuda"))
+    assert main(["tokenize"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot use CUDA" in err and "Traceback" not in err
+
+
+def test_a_missing_extra_names_the_install_command(synthetic_videos, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "av", None)  # as if PyAV were not installed
+    assert main(["stats", str(synthetic_videos.files["h264.mp4"]), *SMALL]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and 'pip install -e ".[video]"' in err

@@ -100,8 +100,12 @@ def test_no_reducer_and_packed_input_keep_working() -> None:
     video = clips()
     with torch.no_grad():
         assert_close(model(rlt.tokenize(video, tau=0.1, patch_size=8)), model(video, reducer=create("rlt")))
-        with pytest.raises(ValueError, match="needs the clip"):
-            model(rlt.tokenize(video, patch_size=8), reducer=create("random"))
+        for name in ("random", "rlt", "rlt+tome"):
+            with pytest.raises(ValueError, match="needs the clip"):
+                model(rlt.tokenize(video, patch_size=8), reducer=create(name))
+        packed = rlt.tokenize(video, tau=0.1, patch_size=8)
+        assert_close(model(packed, reducer=create("tome", r=3)), model(video, reducer=create("rlt+tome", r=3)))
+        assert_close(model(packed, reducer=create("none")), model(packed))
 
 
 def test_layer_tokens_shape_and_rlt_counts() -> None:

@@ -53,7 +53,8 @@ class BlockHook(Protocol):
 class TokenReducer(Protocol):
     """What ``VideoViT`` asks of a reducer (``rlt.reducers.Reducer`` implements it)."""
 
-    in_model: bool  # reduces between blocks; its plan keeps every token
+    in_model: bool  # reduces between blocks
+    needs_clip: bool  # plans from the pixels: refuses an already packed batch
 
     def pack(self, video: torch.Tensor, *, tubelet_size: int, patch_size: int) -> PackedBatch:
         """``(B, C, T, H, W)`` normalised clip -> the packed tubelets that enter the encoder."""

@@ -95,7 +95,7 @@ class VideoViT(nn.Module):
             return tokenize_dense(x, tubelet_size=c.tubelet_size, patch_size=c.patch_size)
         if not isinstance(x, PackedBatch):
             raise TypeError(f"expected a (B, C, T, H, W) tensor or a PackedBatch, got {type(x).__name__}")
-        if reducer is not None and not reducer.in_model:
+        if reducer is not None and reducer.needs_clip:
             raise ValueError(
                 f"reducer {getattr(reducer, 'name', reducer)!r} plans which tokens enter the model, so it needs "
                 "the clip (B, C, T, H, W), not an already packed batch"

@@ -22,7 +22,8 @@ class Reducer:
     """
 
     name: ClassVar[str] = "none"
-    in_model: ClassVar[bool] = False  # reduces inside the model (its plan keeps every token)
+    in_model: ClassVar[bool] = False  # reduces inside the model
+    needs_clip: ClassVar[bool] = False  # plans from the pixels, so it cannot take an already packed batch
 
     def __init__(self) -> None:
         self.layer_tokens: torch.Tensor | None = None  # (depth + 1, B) long, from the last forward

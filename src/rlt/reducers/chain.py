@@ -16,6 +16,7 @@ class Chain(Reducer):
     """``first`` plans which tokens enter; ``then`` reduces inside the model."""
 
     in_model = True
+    needs_clip = True
 
     def __init__(self, first: Reducer, then: Reducer) -> None:
         super().__init__()

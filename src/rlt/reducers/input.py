@@ -17,6 +17,7 @@ class RLTReducer(Reducer):
     """Run-Length Tokenization: drop tubelets that repeat their predecessor (``rlt.tokenize``)."""
 
     name = "rlt"
+    needs_clip = True
 
     def __init__(self, tau: float = 0.1, mode: str = "previous", norm: str = "l1") -> None:
         super().__init__()
@@ -64,6 +65,7 @@ class RandomReducer(Reducer):
     """
 
     name = "random"
+    needs_clip = True
 
     def __init__(self, keep: float = 0.5, seed: int = 0) -> None:
         super().__init__()

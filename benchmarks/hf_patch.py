@@ -44,9 +44,13 @@ SIZES = {  # VideoMAE ViT-S / ViT-B
 }
 
 
-def timed(fn) -> float:
+def timed(fn, device: torch.device) -> float:
+    """Seconds ``fn`` takes, waiting for queued accelerator work before and after."""
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sync()
     start = time.perf_counter()
     fn()
+    sync()
     return time.perf_counter() - start
 
 
@@ -55,7 +59,8 @@ def measure(size: str, clips: torch.Tensor, tau: float, repeats: int, warmup: in
     torch.manual_seed(0)
     config = transformers.VideoMAEConfig(num_labels=400, **SIZES[size])
     hf = transformers.VideoMAEForVideoClassification(config).eval()
-    vit = from_state_dict(hf.state_dict(), hf.config)
+    vit = from_state_dict(hf.state_dict(), hf.config).to(clips.device)
+    hf.to(clips.device)
     pixel_values = clips.permute(0, 2, 1, 3, 4).contiguous()  # HF layout (B, T, C, H, W)
 
     def hf_dense():
@@ -86,7 +91,7 @@ def measure(size: str, clips: torch.Tensor, tau: float, repeats: int, warmup: in
             order = names[i % len(names):] + names[: i % len(names)]  # rotate who goes first
             for name in order:
                 # Patching/unpatching happens inside hf_dense / hf_rlt but costs microseconds (two attribute swaps).
-                times[name].append(timed(runs[name]))
+                times[name].append(timed(runs[name], clips.device))
             print(f"  {size} repeat {i + 1}/{repeats}: " + ", ".join(f"{n} {times[n][-1]:.2f}s" for n in names),
                   flush=True)
         hf_rlt()
@@ -134,10 +139,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, nargs="+", default=[5, 3], help="repeats per size, in --sizes order")
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu (measured here) or cuda (not yet run)")
     parser.add_argument("--json", default=None, help="write the results here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     clips = torch.cat([load_clip(str(p), 16, 4, 224) for p in sample_videos()])  # (3, 3, 16, 224, 224)
+    clips = clips.to(args.device)
     results = []
     repeats_per_size = args.repeats + args.repeats[-1:] * (len(args.sizes) - len(args.repeats))
     for size, repeats in zip(args.sizes, repeats_per_size):
@@ -150,7 +157,7 @@ def main() -> None:
         "tau": args.tau, "threads": args.threads, "warmup": args.warmup, "batch": int(clips.shape[0]),
         "clips": "first 16 frames at stride 4 of bigbuckbunny.mp4, bikes.mp4, carphone_pristine.mp4; 224x224",
         "torch": torch.__version__, "transformers": transformers.__version__, "machine": cpu_name(),
-        "device": "cpu",
+        "device": args.device,
     }
     if args.json:
         with open(args.json, "w") as f:

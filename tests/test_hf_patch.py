@@ -232,13 +232,14 @@ def test_cls_pooling_reads_token_zero_which_rlt_always_keeps(real_clips):
     torch.testing.assert_close(out.logits, expected, rtol=0, atol=1e-5)
 
 
-def test_bfloat16_model_runs_and_stays_close_to_float32(real_clips):
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_model_runs_and_stays_close_to_float32(real_clips, dtype):
     model = rlt.patch(make_hf(), tau=0.1)
     with torch.no_grad():
         full = model(real_clips).logits
-        model.to(torch.bfloat16)
-        half = model(real_clips.to(torch.bfloat16))
-    assert half.logits.dtype == torch.bfloat16
+        model.to(dtype)  # what model.half() / model.bfloat16() do
+        half = model(real_clips.to(dtype))
+    assert half.logits.dtype == dtype
     torch.testing.assert_close(half.logits.float(), full, rtol=0, atol=0.1)
 
 

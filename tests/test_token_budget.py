@@ -1,0 +1,167 @@
+"""Token-budget batches: exact packing, DDP coverage and balance, determinism, resume; token counts in workers."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from rlt.data.token_budget import TokenBudgetBatchSampler, assign_ranks, pack_batches, plan_epoch, split_batch
+
+COUNTS = [5, 3, 8, 2, 7, 1, 4, 6, 9, 2, 3, 12, 5, 1, 4]  # 15 items, one (12) over a budget of 10
+
+
+def batch_tokens(batch, counts=COUNTS):
+    return sum(counts[i] for i in batch)
+
+
+# -- pure packing ------------------------------------------------------------------------------------
+
+
+def test_pack_batches_next_fit_exact():
+    assert pack_batches([3, 4, 2, 5], [0, 1, 2, 3], 6) == [[0], [1, 2], [3]]
+    assert pack_batches(COUNTS, range(15), 10) == [
+        [0, 1], [2, 3], [4, 5], [6, 7], [8], [9, 10], [11], [12, 13, 14]]
+    assert pack_batches([4, 4, 4], [2, 0, 1], 8) == [[2, 0], [1]]  # follows the given order
+
+
+def test_pack_batches_first_fit_window_exact():
+    assert pack_batches([3, 4, 2, 5], [0, 1, 2, 3], 6, open_batches=2) == [[0, 2], [1], [3]]
+    # window of 2: item 3 goes back into [0, 1], item 5 into [2], item 12 into [9, 10]
+    assert pack_batches(COUNTS, range(15), 10, open_batches=2) == [
+        [0, 1, 3], [2, 5], [4], [6, 7], [8], [9, 10, 12], [11], [13, 14]]
+
+
+def test_pack_batches_oversize_item_alone_and_zero_counts():
+    assert pack_batches([2, 11, 2], [0, 1, 2], 10) == [[0], [1], [2]]
+    assert pack_batches([0, 0, 10, 0], [0, 1, 2, 3], 10) == [[0, 1, 2, 3]]
+    with pytest.raises(ValueError, match="max_tokens"):
+        pack_batches([1], [0], 0)
+
+
+def test_split_batch_halves_tokens():
+    assert split_batch([1, 1, 6, 2], [0, 1, 2, 3]) == ([0, 1], [2, 3])  # 2|8 and 8|2 tie: the first cut
+    assert split_batch([4, 4, 4, 4], [3, 1, 0, 2]) == ([3, 1], [0, 2])
+    with pytest.raises(ValueError, match="split"):
+        split_batch([4], [0])
+
+
+def test_assign_ranks_steps_of_similar_batches():
+    counts = [10, 9, 3, 2]
+    steps = assign_ranks(counts, [[2], [0], [3], [1]], 2)
+    assert steps == [[[0], [1]], [[3], [2]]]  # step 0: 10 and 9; step 1: rank 1 (9 so far) gets the 3
+    with pytest.raises(ValueError, match="divide"):
+        assign_ranks(counts, [[0], [1], [2]], 2)
+
+
+def test_plan_without_shuffle_single_rank_is_pack_in_order():
+    plan = plan_epoch(COUNTS, 10, shuffle=False)
+    assert plan == [pack_batches(COUNTS, range(15), 10)]
+
+
+# -- invariants over many settings ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num_replicas,max_tokens,open_batches", list(itertools.product([1, 2, 3], [10, 17], [1, 3])))
+def test_every_item_once_equal_steps_under_budget(num_replicas, max_tokens, open_batches):
+    for epoch in range(4):
+        plan = plan_epoch(COUNTS, max_tokens, epoch=epoch, seed=7, num_replicas=num_replicas,
+                          open_batches=open_batches)
+        assert len({len(batches) for batches in plan}) == 1  # every rank: same number of batches
+        seen = sorted(i for batches in plan for batch in batches for i in batch)
+        assert seen == list(range(len(COUNTS)))  # exactly once across ranks
+        for batch in (b for batches in plan for b in batches):
+            assert batch and (batch_tokens(batch) <= max_tokens or len(batch) == 1)
+
+
+def test_ranks_balanced_in_tokens():
+    counts = [(i * 37) % 50 + 10 for i in range(200)]
+    for epoch in range(3):
+        plan = plan_epoch(counts, 200, epoch=epoch, num_replicas=4)
+        totals = [sum(batch_tokens(b, counts) for b in batches) for batches in plan]
+        spreads = [max(sizes) - min(sizes) for sizes in
+                   ([batch_tokens(b, counts) for b in step] for step in zip(*plan))]
+        assert max(spreads) <= 2 * max(counts)  # ranks of one step carry similar batches
+        assert max(totals) - min(totals) <= max(spreads)  # greedy dealing never lets a rank fall further behind
+
+
+def test_too_few_items_pad_by_repeating_or_drop():
+    counts = [3, 3, 3]  # three one-item batches for 2 ranks and a budget of 4: cannot split
+    padded = plan_epoch(counts, 4, num_replicas=2, seed=1)
+    assert [len(b) for b in padded] == [2, 2]
+    items = sorted(i for batches in padded for b in batches for i in b)
+    assert set(items) == {0, 1, 2} and len(items) == 4  # one item repeated
+    dropped = plan_epoch(counts, 4, num_replicas=2, seed=1, drop_last=True)
+    assert [len(b) for b in dropped] == [1, 1]
+    assert len({i for batches in dropped for b in batches for i in b}) == 2
+
+
+def test_splitting_evens_out_without_repeats():
+    counts = [5, 5, 5]  # budget 10: batches [a, b], [c] -> 3 ranks need 3 batches: split [a, b]
+    plan = plan_epoch(counts, 10, num_replicas=3, shuffle=False)
+    assert sorted(b for batches in plan for b in batches) == [[0], [1], [2]]
+
+
+# -- the sampler ----------------------------------------------------------------------------------------
+
+
+def test_sampler_deterministic_per_seed_and_epoch():
+    a = TokenBudgetBatchSampler(COUNTS, 10, seed=3)
+    b = TokenBudgetBatchSampler(COUNTS, 10, seed=3)
+    assert list(a) == list(b)
+    first = list(a)
+    a.set_epoch(1)
+    b.set_epoch(1)
+    assert list(a) == list(b) != first
+    c = TokenBudgetBatchSampler(COUNTS, 10, seed=4)
+    assert list(c) != first
+    assert len(a) == len(list(a))
+
+
+def test_sampler_ranks_in_step_and_cover_once():
+    ranks = [TokenBudgetBatchSampler(COUNTS, 10, seed=0, num_replicas=2, rank=r) for r in range(2)]
+    for epoch in range(3):
+        for s in ranks:
+            s.set_epoch(epoch)
+        out = [list(s) for s in ranks]
+        assert len(out[0]) == len(out[1]) == len(ranks[0]) == len(ranks[1])
+        assert sorted(i for batches in out for b in batches for i in b) == list(range(len(COUNTS)))
+
+
+def test_resume_mid_epoch_yields_the_rest_exactly():
+    full = TokenBudgetBatchSampler(COUNTS, 10, seed=5, num_replicas=2, rank=1)
+    full.set_epoch(2)
+    expected = list(full)
+    run = TokenBudgetBatchSampler(COUNTS, 10, seed=5, num_replicas=2, rank=1)
+    run.set_epoch(2)
+    it = iter(run)
+    got = [next(it), next(it)]
+    state = run.state_dict()
+    assert state["epoch"] == 2 and state["consumed"] == 2
+    resumed = TokenBudgetBatchSampler(COUNTS, 10, seed=5, num_replicas=2, rank=1)
+    resumed.load_state_dict(state)
+    resumed.set_epoch(2)  # what a trainer does at the start of the resumed epoch: keeps the offset
+    assert len(resumed) == len(expected) - 2
+    assert got + list(resumed) == expected
+    assert list(resumed) == expected  # the offset applies to one iteration only
+    resumed.set_epoch(3)
+    assert len(list(resumed)) == len(resumed)
+
+
+def test_resume_rejects_other_settings_and_bad_offsets():
+    state = TokenBudgetBatchSampler(COUNTS, 10, seed=5).state_dict()
+    with pytest.raises(ValueError, match="max_tokens"):
+        TokenBudgetBatchSampler(COUNTS, 12, seed=5).load_state_dict(state)
+    with pytest.raises(ValueError, match="num_items"):
+        TokenBudgetBatchSampler(COUNTS[:-1], 10, seed=5).load_state_dict(state)
+    with pytest.raises(ValueError, match="consumed"):
+        TokenBudgetBatchSampler(COUNTS, 10, seed=5).load_state_dict(dict(state, consumed=99))
+
+
+def test_sampler_validates_arguments():
+    with pytest.raises(ValueError, match="rank"):
+        TokenBudgetBatchSampler(COUNTS, 10, num_replicas=2, rank=2)
+    with pytest.raises(ValueError, match="max_tokens"):
+        TokenBudgetBatchSampler(COUNTS, 0)
+    with pytest.raises(ValueError, match="token counts"):
+        TokenBudgetBatchSampler([1, -1], 10)

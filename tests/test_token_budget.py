@@ -165,3 +165,101 @@ def test_sampler_validates_arguments():
         TokenBudgetBatchSampler(COUNTS, 0)
     with pytest.raises(ValueError, match="token counts"):
         TokenBudgetBatchSampler([1, -1], 10)
+
+
+# -- token counts in DataLoader workers, on real video files --------------------------------------------
+
+CLIP = dict(num_frames=8, interval=1, size=32, short_side=32)  # 4 x 2 x 2 = 16 tokens per clip
+
+
+@pytest.fixture(scope="module")
+def count_videos(tmp_path_factory):
+    """Lossless files with known RLT counts, one lossy file, and a broken one."""
+    pytest.importorskip("av", reason="PyAV is needed: pip install rlt-video[video]")
+    import numpy as np
+    from video_factory import moving_square_frames, write_video
+
+    from rlt.data import VideoRecord
+
+    root = tmp_path_factory.mktemp("counts")
+    noise = np.random.default_rng(0).integers(0, 256, (12, 48, 64, 3), dtype=np.uint8)
+    still = np.repeat(moving_square_frames(1, 48, 64), 12, axis=0)
+    paths = [
+        write_video(root / "still.mkv", still, codec="ffv1"),  # nothing moves: 4 tokens (first tubelet)
+        write_video(root / "noise.mkv", noise, codec="ffv1"),  # everything moves: all 16
+        write_video(root / "square.mp4", moving_square_frames(20, 48, 64), codec="libx264"),
+        root / "broken.mp4",
+        write_video(root / "square_stops.mkv", moving_square_frames(20, 48, 64, static_from=3), codec="ffv1"),
+    ]
+    paths[3].write_text("not a video\n")
+    return [VideoRecord(str(p), label=k) for k, p in enumerate(paths)]
+
+
+def in_process_counts(records, clip, tau):
+    """Reference: decode the centre view and run rlt.tokenize on the whole batch of clips."""
+    import torch
+
+    import rlt
+    from rlt.data import VideoDecodeError, VideoClipDataset
+    from rlt.ops.normalize import normalize
+
+    dataset = VideoClipDataset(records, clip)
+    counts = []
+    for record in records:
+        try:
+            video, _ = dataset.load(record.path, None)
+        except VideoDecodeError:
+            counts.append(0)
+            continue
+        packed = rlt.tokenize(normalize(video[None], channels_last=True), tau=tau)
+        counts.append(int(packed.seqlens[0]))
+    return counts
+
+
+def test_counts_in_two_workers_equal_tokenize_and_list_the_broken_file(count_videos, tmp_path):
+    from rlt.data import ClipConfig, TokenizeConfig
+    from rlt.data.token_counts import compute_token_counts
+
+    clip = ClipConfig(mode="val", **CLIP)
+    result = compute_token_counts(count_videos, ClipConfig(mode="train", **CLIP), TokenizeConfig(tau=0.1),
+                                  num_workers=2, cache_dir=tmp_path)
+    assert result.counts == in_process_counts(count_videos, clip, 0.1)
+    assert result.counts[:2] == [4, 16] and result.counts[3] == 0
+    assert 4 < result.counts[2] < 16 and 4 < result.counts[4] < result.counts[2]
+    assert [(f.index, f.path) for f in result.failures] == [(3, count_videos[3].path)]
+    assert "broken.mp4" in str(result.report())
+    assert result.budget_counts() == [4, 16, result.counts[2], 16, result.counts[4]]
+    assert not result.from_cache and result.cache_path.is_file()
+
+
+def test_counts_cache_is_reused_and_keyed_by_settings(count_videos, tmp_path, monkeypatch):
+    from rlt.data import ClipConfig, TokenizeConfig
+    from rlt.data import token_counts as tc
+
+    clip = ClipConfig(mode="val", **CLIP)
+    first = tc.compute_token_counts(count_videos, clip, TokenizeConfig(tau=0.1), cache_dir=tmp_path)
+
+    def no_decoding(self, index):
+        raise AssertionError("a cached count was recomputed")
+
+    with monkeypatch.context() as m:
+        m.setattr(tc._CountItems, "__getitem__", no_decoding)
+        again = tc.compute_token_counts(count_videos, clip, TokenizeConfig(tau=0.1), cache_dir=tmp_path)
+    assert again.from_cache and again.counts == first.counts and again.failures == first.failures
+    dense = tc.compute_token_counts(count_videos, clip, TokenizeConfig(dense=True), cache_dir=tmp_path)
+    assert not dense.from_cache and dense.counts == [16, 16, 16, 0, 16]
+    loose = tc.compute_token_counts(count_videos, clip, TokenizeConfig(tau=1e9), cache_dir=tmp_path)
+    assert loose.counts == [4, 4, 4, 0, 4]  # nothing passes an infinite threshold but the first tubelet
+    assert len(list(tmp_path.glob("token_counts-*.json"))) == 3
+    fewer = tc.compute_token_counts(count_videos[:2], clip, TokenizeConfig(tau=0.1), cache_dir=tmp_path)
+    assert not fewer.from_cache and fewer.counts == first.counts[:2]
+
+
+def test_counts_reject_a_grid_that_does_not_fit():
+    from rlt.data import ClipConfig, TokenizeConfig
+    from rlt.data.token_counts import compute_token_counts
+
+    with pytest.raises(ValueError, match="patch_size"):
+        compute_token_counts([], ClipConfig(size=40, short_side=40), TokenizeConfig())
+    with pytest.raises(ValueError, match="tubelet_size"):
+        compute_token_counts([], ClipConfig(num_frames=7), TokenizeConfig())

@@ -6,7 +6,14 @@ import itertools
 
 import pytest
 
-from rlt.data.token_budget import TokenBudgetBatchSampler, assign_ranks, pack_batches, plan_epoch, split_batch
+from rlt.data.token_budget import (
+    TokenBudgetBatchSampler,
+    assign_ranks,
+    best_fit_decreasing,
+    pack_batches,
+    plan_epoch,
+    split_batch,
+)
 
 COUNTS = [5, 3, 8, 2, 7, 1, 4, 6, 9, 2, 3, 12, 5, 1, 4]  # 15 items, one (12) over a budget of 10
 
@@ -79,7 +86,8 @@ def test_ranks_balanced_in_tokens():
     for epoch in range(3):
         plan = plan_epoch(counts, 200, epoch=epoch, num_replicas=4)
         totals = [sum(batch_tokens(b, counts) for b in batches) for batches in plan]
-        steps = sorted(([batch_tokens(b, counts) for b in step] for step in zip(*plan)), key=max, reverse=True)
+        steps = sorted(([batch_tokens(b, counts) for b in step] for step in zip(*plan)),
+                       key=lambda sizes: (max(sizes), min(sizes)), reverse=True)
         for heavier, lighter in zip(steps, steps[1:]):  # a step holds neighbours in size: ranges never interleave
             assert min(heavier) >= max(lighter)
         spreads = [max(sizes) - min(sizes) for sizes in steps]
@@ -142,11 +150,54 @@ def test_resume_mid_epoch_yields_the_rest_exactly():
     resumed = TokenBudgetBatchSampler(COUNTS, 10, seed=5, num_replicas=2, rank=1)
     resumed.load_state_dict(state)
     resumed.set_epoch(2)  # what a trainer does at the start of the resumed epoch: keeps the offset
-    assert len(resumed) == len(expected) - 2
+    assert len(resumed) == len(expected)  # the full epoch, as Lightning counts from `consumed` on
     assert got + list(resumed) == expected
     assert list(resumed) == expected  # the offset applies to one iteration only
     resumed.set_epoch(3)
     assert len(list(resumed)) == len(resumed)
+
+
+def test_resume_after_a_finished_epoch_starts_the_next():
+    sampler = TokenBudgetBatchSampler(COUNTS, 10, seed=5)
+    sampler.set_epoch(4)
+    expected = list(sampler)
+    resumed = TokenBudgetBatchSampler(COUNTS, 10, seed=5)
+    resumed.load_state_dict({"epoch": 3, "consumed": len(resumed)})
+    assert resumed.epoch == 4 and list(resumed) == expected
+
+
+def test_length_is_the_same_every_epoch():
+    counts = [(i * 37) % 50 + 10 for i in range(300)]
+    for replicas in (1, 3):
+        samplers = [TokenBudgetBatchSampler(counts, 150, seed=1, num_replicas=replicas, rank=r, open_batches=1)
+                    for r in range(replicas)]
+        natural = {len(plan_epoch(counts, 150, epoch=e, seed=1, num_replicas=replicas, open_batches=1)[0])
+                   for e in range(12)}
+        assert len(natural) > 1  # packings differ between epochs...
+        for epoch in range(12):
+            for s in samplers:
+                s.set_epoch(epoch)
+            out = [list(s) for s in samplers]
+            assert [len(b) for b in out] == [len(samplers[0])] * replicas  # ...the sampler's length does not
+            assert len(samplers[0]) == samplers[0].num_batches // replicas
+            assert sorted(i for b in out for batch in b for i in batch) == list(range(300))
+            assert all(batch_tokens(batch, counts) <= 150 for b in out for batch in b)
+    assert len(TokenBudgetBatchSampler(counts, 150, seed=1, num_replicas=3, fixed_length=False, open_batches=1)) in natural
+
+
+def test_best_fit_when_shuffles_pack_into_too_many_batches():
+    counts = [6, 6, 4, 4, 2, 2, 1, 1, 1, 1]  # 28 tokens: 3 batches of 10 at best
+    assert best_fit_decreasing(counts, range(10), 10) == [[0, 2], [1, 3], [4, 5, 6, 7, 8, 9]]
+    assert len(pack_batches(counts, range(10), 10)) == 4
+    plan = plan_epoch(counts, 10, shuffle=False, num_batches=3, open_batches=1)  # in order: 4 batches; best fit: 3
+    assert plan == [[[0, 2], [1, 3], [4, 5, 6, 7, 8, 9]]]
+    for epoch in range(5):  # shuffled: a reshuffle or best fit, but always 3 batches, every item once
+        plan = plan_epoch(counts, 10, epoch=epoch, num_batches=3, open_batches=1)
+        assert len(plan[0]) == 3 and sorted(i for b in plan[0] for i in b) == list(range(10))
+    with pytest.raises(RuntimeError, match="num_batches=2 is too few"):
+        plan_epoch(counts, 10, num_batches=2)
+    with pytest.raises(ValueError, match="multiple of num_replicas"):
+        plan_epoch(counts, 10, num_batches=3, num_replicas=2)
 
 
 def test_resume_rejects_other_settings_and_bad_offsets():

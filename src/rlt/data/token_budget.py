@@ -28,11 +28,15 @@ takes its own share; nothing is communicated.
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from torch.utils.data import Sampler
+
+RETRIES = 4  # reshuffles tried before best-fit packing when an epoch packs into too many batches
 
 
 def pack_batches(
@@ -80,27 +84,73 @@ def split_batch(counts: Sequence[int], batch: list[int]) -> tuple[list[int], lis
     return batch[:cut], batch[cut:]
 
 
-def _even_out(counts: Sequence[int], batches: list[list[int]], num_replicas: int, drop_last: bool) -> list[list[int]]:
-    """Make the batch count a multiple of ``num_replicas``.
+def best_fit_decreasing(counts: Sequence[int], order: Sequence[int], max_tokens: int) -> list[list[int]]:
+    """Near-fewest batches: largest items first, each into the fullest batch it fits (ties: ``order``).
 
-    First split the heaviest multi-item batches (no item lost or repeated); when
-    there are too few items for that, drop the last batches (``drop_last``) or add
-    copies of the first ones (items repeated).
+    Batch contents follow item sizes rather than the shuffle, so the sampler uses
+    this only when a shuffled packing needs more batches than the epoch length.
+
+    >>> best_fit_decreasing([3, 4, 2, 5, 1], [0, 1, 2, 3, 4], 6)
+    [[3, 4], [1, 2], [0]]
+    """
+    batches: list[list[int]] = []
+    room: list[tuple[int, int]] = []  # (tokens left, batch) ascending
+    for index in sorted(order, key=lambda i: -int(counts[i])):
+        size = int(counts[index])
+        k = bisect.bisect_left(room, (size, -1))
+        if k < len(room):
+            left, b = room.pop(k)
+            batches[b].append(int(index))
+            bisect.insort(room, (left - size, b))
+        else:
+            batches.append([int(index)])
+            bisect.insort(room, (max_tokens - size, len(batches) - 1))
+    return batches
+
+
+def _even_out(counts: Sequence[int], batches: list[list[int]], target: int, num_replicas: int,
+              drop_last: bool) -> list[list[int]]:
+    """Exactly ``target`` batches (a multiple of ``num_replicas``) from at most that many.
+
+    Splits the heaviest multi-item batches (no item lost or repeated). With fewer
+    items than ``target``, every item ends alone and then the batches are cut to a
+    multiple of ``num_replicas`` (``drop_last``) or filled up with repeats of the
+    first ones.
     """
     batches = [list(b) for b in batches]
+    tokens = [sum(int(counts[i]) for i in b) for b in batches]
     total = sum(len(b) for b in batches)
-    target = -(-len(batches) // num_replicas) * num_replicas
-    if target <= total:  # enough items: split until the count is right
-        while len(batches) < target:
-            heaviest = max((b for b in range(len(batches)) if len(batches[b]) > 1),
-                           key=lambda b: (sum(int(counts[i]) for i in batches[b]), -b))
-            first, second = split_batch(counts, batches[heaviest])
-            batches[heaviest:heaviest + 1] = [first, second]
+    while len(batches) < min(target, total):
+        heaviest = max((b for b in range(len(batches)) if len(batches[b]) > 1), key=lambda b: (tokens[b], -b))
+        first, second = split_batch(counts, batches[heaviest])
+        batches[heaviest:heaviest + 1] = [first, second]
+        tokens[heaviest:heaviest + 1] = [sum(int(counts[i]) for i in part) for part in (first, second)]
+    if len(batches) == target:
         return batches
     if drop_last:
         return batches[: len(batches) // num_replicas * num_replicas]
-    extra = target - len(batches)
-    return batches + [list(batches[k % len(batches)]) for k in range(extra)]
+    return batches + [list(batches[k % len(batches)]) for k in range(target - len(batches))]
+
+
+def _shuffled(n: int, seed: int, epoch: int, attempt: int) -> list[int]:
+    return np.random.default_rng([int(seed), int(epoch), int(attempt)]).permutation(n).tolist()
+
+
+def epoch_length(
+    counts: Sequence[int], max_tokens: int, *, seed: int = 0, shuffle: bool = True, num_replicas: int = 1,
+    open_batches: int = 4,
+) -> int:
+    """Batches per epoch over all ranks, the same for every epoch: epoch 0's packing plus a margin.
+
+    Shuffled packings differ by a few batches between epochs (a fraction of the
+    count's square root, ``B``); a margin of ``int(sqrt(B) / 8)`` batches makes most
+    epochs fit by splitting a few batches, and :func:`plan_epoch` reshuffles the
+    rest. Rounded up to a multiple of ``num_replicas``.
+    """
+    order = _shuffled(len(counts), seed, 0, 0) if shuffle else list(range(len(counts)))
+    packed = len(pack_batches(counts, order, max_tokens, open_batches=open_batches))
+    margin = int(math.sqrt(packed) / 8) if shuffle else 0
+    return -(-(packed + margin) // num_replicas) * num_replicas
 
 
 def assign_ranks(counts: Sequence[int], batches: list[list[int]], num_replicas: int) -> list[list[list[int]]]:
@@ -136,24 +186,41 @@ def plan_epoch(
     num_replicas: int = 1,
     drop_last: bool = False,
     open_batches: int = 4,
+    num_batches: int | None = None,
 ) -> list[list[list[int]]]:
     """Every rank's batches for one epoch: ``plan[rank][step]`` is a list of dataset indices.
 
-    Shuffles with ``(seed, epoch)``, packs (:func:`pack_batches`), evens the batch
-    count out over ranks, deals steps of similar-sized batches to ranks
-    (:func:`assign_ranks`) and shuffles the step order with ``(seed, epoch)`` again.
+    Shuffles with ``(seed, epoch)`` and packs (:func:`pack_batches`). ``num_batches``
+    (over all ranks, a multiple of ``num_replicas``; :func:`epoch_length`) fixes the
+    count: a packing with more batches is redrawn with another shuffle (up to
+    ``RETRIES`` times), then packed by :func:`best_fit_decreasing`; one with fewer
+    has batches split. ``None``: the packing's own count, rounded up to a multiple of
+    ``num_replicas``. Then deals steps of similar-sized batches to ranks
+    (:func:`assign_ranks`) and shuffles the step order.
     """
     if num_replicas < 1:
         raise ValueError(f"num_replicas must be >= 1, got {num_replicas}")
+    if num_batches is not None and (num_batches < 1 or num_batches % num_replicas):
+        raise ValueError(f"num_batches must be a positive multiple of num_replicas={num_replicas}, got {num_batches}")
     n = len(counts)
-    rng = np.random.default_rng([int(seed), int(epoch)])
-    order = rng.permutation(n).tolist() if shuffle else list(range(n))
-    batches = pack_batches(counts, order, max_tokens, open_batches=open_batches)
-    if not batches:
+    if n == 0:
         return [[] for _ in range(num_replicas)]
-    steps = assign_ranks(counts, _even_out(counts, batches, num_replicas, drop_last), num_replicas)
+    order = _shuffled(n, seed, epoch, 0) if shuffle else list(range(n))
+    batches = pack_batches(counts, order, max_tokens, open_batches=open_batches)
+    for attempt in range(1, RETRIES + 1 if shuffle else 1):
+        if num_batches is None or len(batches) <= num_batches:
+            break
+        order = _shuffled(n, seed, epoch, attempt)
+        batches = pack_batches(counts, order, max_tokens, open_batches=open_batches)
+    if num_batches is not None and len(batches) > num_batches:
+        batches = best_fit_decreasing(counts, order, max_tokens)
+        if len(batches) > num_batches:
+            raise RuntimeError(f"{n} items need {len(batches)} batches of {max_tokens} tokens; "
+                               f"num_batches={num_batches} is too few")
+    target = num_batches if num_batches is not None else -(-len(batches) // num_replicas) * num_replicas
+    steps = assign_ranks(counts, _even_out(counts, batches, target, num_replicas, drop_last), num_replicas)
     if shuffle:
-        steps = [steps[s] for s in rng.permutation(len(steps))]
+        steps = [steps[s] for s in np.random.default_rng([int(seed), int(epoch)]).permutation(len(steps))]
     else:  # keep the data order: steps by their first index
         steps.sort(key=lambda step: min(min(b) for b in step))
     return [[step[r] for step in steps] for r in range(num_replicas)]
@@ -166,24 +233,28 @@ class TokenBudgetBatchSampler(Sampler[list[int]]):
     :meth:`rlt.data.token_counts.TokenCounts.budget_counts`). A clip larger than the
     budget goes alone in its batch. Per epoch (:meth:`set_epoch`), with ``seed``:
 
-    - every rank gets the SAME number of batches, and ranks' token totals are balanced;
-    - every item appears exactly once across ranks. To make the batch count a
-      multiple of ``num_replicas``, multi-item batches are split first (no item
-      lost or repeated); only if there are fewer items than that needs, the last
-      batches are dropped (``drop_last=True``) or the first ones are repeated
-      (``drop_last=False``: those items are seen twice that epoch);
+    - every rank gets the SAME number of batches, ``len(sampler)``, and that number is
+      the same in every epoch (:func:`epoch_length`; trainers such as Lightning read
+      it once); ranks' token totals are balanced;
+    - every item appears exactly once across ranks. Batch counts are reached by
+      splitting multi-item batches (no item lost or repeated); only with fewer items
+      than batches needed, the extra batches are dropped (``drop_last=True``) or filled
+      with repeats of other items (``drop_last=False``: those items are seen twice);
     - the plan is deterministic in ``(seed, epoch)`` and differs between epochs.
 
-    Mid-epoch resume: :meth:`state_dict` gives ``{"epoch", "consumed", ...}`` where
-    ``consumed`` counts batches this sampler has handed out, which with DataLoader
-    prefetching runs ahead of training; a trainer should store the number of batches
-    it actually trained on (``state["consumed"] = n``) and call :meth:`load_state_dict`
-    before the next epoch starts: the next iteration then yields exactly the remaining
-    batches of that epoch, and ``len()`` is the number it will yield.
     ``open_batches``: an item may go into any of the last this-many batches that has
     room (first-fit over a window, :func:`pack_batches`); 1 is plain next-fit. A few
     open batches fill batches fuller at almost no cost to the shuffle
-    (benchmarks/token_budget.md: 4 cut the spread of tokens per batch by a third).
+    (benchmarks/token_budget.md). ``fixed_length=False`` lets the batch count follow
+    each epoch's packing instead (``len()`` then changes with :meth:`set_epoch`).
+
+    Mid-epoch resume: :meth:`load_state_dict` with ``{"epoch": e, "consumed": n}``
+    makes the next iteration yield exactly the batches of epoch ``e`` after its first
+    ``n`` (``n`` = all of them moves on to the start of epoch ``e + 1``); ``len()``
+    stays the full epoch's count, as Lightning, which resumes its own batch counter
+    at ``n``, expects. :meth:`state_dict` reports the batches handed out so far,
+    which DataLoader prefetching puts ahead of training: store the number of batches
+    actually trained on as ``"consumed"``.
     """
 
     def __init__(
@@ -197,6 +268,7 @@ class TokenBudgetBatchSampler(Sampler[list[int]]):
         rank: int = 0,
         drop_last: bool = False,
         open_batches: int = 4,
+        fixed_length: bool = True,
     ) -> None:
         counts = [int(c) for c in token_counts]
         if any(c < 0 for c in counts):
@@ -213,6 +285,9 @@ class TokenBudgetBatchSampler(Sampler[list[int]]):
         self.max_tokens = int(max_tokens)
         self.shuffle, self.seed, self.drop_last = bool(shuffle), int(seed), bool(drop_last)
         self.num_replicas, self.rank, self.open_batches = int(num_replicas), int(rank), int(open_batches)
+        self.num_batches = (epoch_length(counts, self.max_tokens, seed=self.seed, shuffle=self.shuffle,
+                                         num_replicas=self.num_replicas, open_batches=self.open_batches)
+                            if fixed_length and counts else None)  # over all ranks, every epoch
         self.epoch = 0
         self._start = 0  # batches of self.epoch to skip on the next iteration (resume)
         self._consumed = 0  # batches handed out by the current iteration
@@ -230,12 +305,12 @@ class TokenBudgetBatchSampler(Sampler[list[int]]):
         if self._cache is None or self._cache[0] != epoch:
             plan = plan_epoch(self.counts, self.max_tokens, epoch=epoch, seed=self.seed, shuffle=self.shuffle,
                               num_replicas=self.num_replicas, drop_last=self.drop_last,
-                              open_batches=self.open_batches)
+                              open_batches=self.open_batches, num_batches=self.num_batches)
             self._cache = (epoch, plan[self.rank])
         return self._cache[1]
 
     def __len__(self) -> int:
-        return len(self.batches()) - self._start
+        return len(self.batches())
 
     def __iter__(self) -> Iterator[list[int]]:
         batches, start = self.batches(), self._start
@@ -259,4 +334,6 @@ class TokenBudgetBatchSampler(Sampler[list[int]]):
         total = len(self.batches(epoch))
         if not 0 <= consumed <= total:
             raise ValueError(f"consumed must be in [0, {total}] for epoch {epoch}, got {consumed}")
+        if consumed == total:  # the epoch was finished: go on with the next one
+            epoch, consumed = epoch + 1, 0
         self.epoch, self._start, self._consumed = epoch, consumed, consumed

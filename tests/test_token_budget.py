@@ -315,3 +315,68 @@ def test_counts_reject_a_grid_that_does_not_fit():
         compute_token_counts([], ClipConfig(size=40, short_side=40), TokenizeConfig())
     with pytest.raises(ValueError, match="tubelet_size"):
         compute_token_counts([], ClipConfig(num_frames=7), TokenizeConfig())
+
+
+# -- under Lightning: the resume recipe of docs/token_budget.md -------------------------------------------
+
+
+@pytest.mark.slow
+def test_lightning_resume_mid_epoch_and_at_epoch_end_continues_exactly(tmp_path):
+    L = pytest.importorskip("lightning", reason="Lightning is needed: pip install rlt-video[train]")
+    import torch
+    from torch.utils.data import DataLoader
+
+    counts = [(i * 37) % 50 + 10 for i in range(40)]
+
+    class Budget(L.Callback):  # the recipe: epochs and trained-batch counts in and out of checkpoints
+        def __init__(self, sampler):
+            self.sampler = sampler
+
+        def setup(self, trainer, pl_module, stage):
+            self.trainer = trainer
+
+        def on_train_epoch_start(self, trainer, pl_module):
+            self.sampler.set_epoch(trainer.current_epoch)
+
+        def state_dict(self):
+            trained = self.trainer.fit_loop.epoch_loop.batch_progress.current.processed
+            return dict(self.sampler.state_dict(), epoch=self.trainer.current_epoch, consumed=trained)
+
+        def load_state_dict(self, state):
+            self.sampler.load_state_dict(state)
+
+    class Stop(Exception):
+        pass
+
+    class Model(L.LightningModule):
+        def __init__(self, stop_at):
+            super().__init__()
+            self.w, self.seen, self.stop_at = torch.nn.Linear(1, 1), [], stop_at
+
+        def training_step(self, batch, batch_idx):
+            if self.global_step == self.stop_at:
+                raise Stop
+            self.seen.append((self.current_epoch, batch.tolist()))
+            return self.w(batch.float()[:, None]).sum()
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.01)
+
+    def fit(root, stop_at=-1, ckpt=None):
+        sampler = TokenBudgetBatchSampler(counts, 150, seed=3)
+        model = Model(stop_at)
+        saver = L.pytorch.callbacks.ModelCheckpoint(dirpath=root, every_n_train_steps=1, save_top_k=-1)
+        trainer = L.Trainer(max_epochs=2, callbacks=[Budget(sampler), saver], logger=False, use_distributed_sampler=False,
+                            enable_progress_bar=False, enable_model_summary=False, default_root_dir=root)
+        try:
+            trainer.fit(model, DataLoader(range(len(counts)), batch_sampler=sampler), ckpt_path=ckpt)
+        except Stop:
+            pass
+        return model.seen, len(sampler)
+
+    full, per_epoch = fit(tmp_path / "full")
+    assert len(full) == 2 * per_epoch
+    for stop in (3, per_epoch):  # mid-epoch, and right after the last batch of epoch 0
+        first, _ = fit(tmp_path / f"a{stop}", stop_at=stop)
+        second, _ = fit(tmp_path / f"b{stop}", ckpt=tmp_path / f"a{stop}" / f"epoch=0-step={stop}.ckpt")
+        assert first + second == full

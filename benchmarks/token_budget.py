@@ -39,7 +39,7 @@ import torch
 import rlt
 from rlt.data import TokenizeConfig, probe, read_frames
 from rlt.data.sampling import consecutive_clips
-from rlt.data.token_budget import TokenBudgetBatchSampler
+from rlt.data.token_budget import TokenBudgetBatchSampler, pack_epoch
 from rlt.data.token_counts import count_tokens
 from rlt.data.transforms.geometry import center_crop, resize_short_side
 from rlt.models import create_model
@@ -168,8 +168,13 @@ def main() -> None:
     plans = {"fixed": fixed}
     for name, window in (("next-fit", 1), ("budget", args.open_batches)):
         max_tokens = matching_budget(counts, sum(len(e) for e in fixed), args.epochs, args.seed, window)
-        plans[name] = epochs_of(budget_sampler(counts, max_tokens, args.seed, window), args.epochs)
-        print(f"{name}: open_batches={window}, max_tokens={max_tokens} ({max_tokens / np.mean(counts):.2f} mean clips)")
+        sampler = budget_sampler(counts, max_tokens, args.seed, window)
+        plans[name] = epochs_of(sampler, args.epochs)
+        how = [pack_epoch(counts, max_tokens, epoch=e, seed=args.seed, open_batches=window,
+                          num_batches=sampler.num_batches)[1] for e in range(args.epochs)]
+        print(f"{name}: open_batches={window}, max_tokens={max_tokens} ({max_tokens / np.mean(counts):.2f} mean clips), "
+              f"{sampler.num_batches} batches every epoch; epochs packed by the first shuffle {how.count(0)}, "
+              f"by a redrawn shuffle {sum(a > 0 for a in how)}, by best fit {how.count(-1)}")
     budget = plans["budget"]
 
     print(f"\ntokens per batch over {args.epochs} epochs:")

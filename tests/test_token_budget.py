@@ -11,6 +11,7 @@ from rlt.data.token_budget import (
     assign_ranks,
     best_fit_decreasing,
     pack_batches,
+    pack_epoch,
     plan_epoch,
     split_batch,
 )
@@ -189,6 +190,8 @@ def test_best_fit_when_shuffles_pack_into_too_many_batches():
     counts = [6, 6, 4, 4, 2, 2, 1, 1, 1, 1]  # 28 tokens: 3 batches of 10 at best
     assert best_fit_decreasing(counts, range(10), 10) == [[0, 2], [1, 3], [4, 5, 6, 7, 8, 9]]
     assert len(pack_batches(counts, range(10), 10)) == 4
+    assert pack_epoch(counts, 10, shuffle=False, open_batches=1, num_batches=4) == (pack_batches(counts, range(10), 10), 0)
+    assert pack_epoch(counts, 10, shuffle=False, open_batches=1, num_batches=3) == (best_fit_decreasing(counts, range(10), 10), -1)
     plan = plan_epoch(counts, 10, shuffle=False, num_batches=3, open_batches=1)  # in order: 4 batches; best fit: 3
     assert plan == [[[0, 2], [1, 3], [4, 5, 6, 7, 8, 9]]]
     for epoch in range(5):  # shuffled: a reshuffle or best fit, but always 3 batches, every item once

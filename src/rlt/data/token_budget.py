@@ -37,6 +37,7 @@ import numpy as np
 from torch.utils.data import Sampler
 
 RETRIES = 4  # reshuffles tried before best-fit packing when an epoch packs into too many batches
+PROBES = 4  # epochs whose packings set the fixed epoch length
 
 
 def pack_batches(
@@ -140,16 +141,19 @@ def epoch_length(
     counts: Sequence[int], max_tokens: int, *, seed: int = 0, shuffle: bool = True, num_replicas: int = 1,
     open_batches: int = 4,
 ) -> int:
-    """Batches per epoch over all ranks, the same for every epoch: epoch 0's packing plus a margin.
+    """Batches per epoch over all ranks, the same for every epoch.
 
-    Shuffled packings differ by a few batches between epochs (a fraction of the
-    count's square root, ``B``); a margin of ``int(sqrt(B) / 8)`` batches makes most
-    epochs fit by splitting a few batches, and :func:`plan_epoch` reshuffles the
-    rest. Rounded up to a multiple of ``num_replicas``.
+    The most batches that the shuffles of epochs ``0..PROBES-1`` pack into, plus a
+    margin of ``int(sqrt(B) / 8)``, rounded up to a multiple of ``num_replicas``.
+    Packings differ by a few batches between shuffles, so another epoch rarely needs
+    more (then :func:`pack_epoch` redraws its shuffle) and usually splits a few.
     """
-    order = _shuffled(len(counts), seed, 0, 0) if shuffle else list(range(len(counts)))
-    packed = len(pack_batches(counts, order, max_tokens, open_batches=open_batches))
-    margin = int(math.sqrt(packed) / 8) if shuffle else 0
+    if not shuffle:
+        return -(-len(pack_batches(counts, range(len(counts)), max_tokens, open_batches=open_batches))
+                 // num_replicas) * num_replicas
+    packed = max(len(pack_batches(counts, _shuffled(len(counts), seed, e, 0), max_tokens, open_batches=open_batches))
+                 for e in range(PROBES))
+    margin = int(math.sqrt(packed) / 8)
     return -(-(packed + margin) // num_replicas) * num_replicas
 
 
@@ -176,6 +180,40 @@ def assign_ranks(counts: Sequence[int], batches: list[list[int]], num_replicas: 
     return steps
 
 
+def pack_epoch(
+    counts: Sequence[int],
+    max_tokens: int,
+    *,
+    epoch: int = 0,
+    seed: int = 0,
+    shuffle: bool = True,
+    open_batches: int = 4,
+    num_batches: int | None = None,
+) -> tuple[list[list[int]], int]:
+    """One epoch's batches before they are evened out and dealt to ranks, and how they were found.
+
+    Packs the ``(seed, epoch)`` shuffle. With ``num_batches`` and a packing that
+    needs more batches, redraws the shuffle (up to ``RETRIES`` times), then falls
+    back to :func:`best_fit_decreasing`. Returns ``(batches, attempt)``: ``attempt``
+    is 0 for the first shuffle, ``k`` for the k-th redraw, ``-1`` for best fit.
+    """
+    n = len(counts)
+    order = _shuffled(n, seed, epoch, 0) if shuffle else list(range(n))
+    batches = pack_batches(counts, order, max_tokens, open_batches=open_batches)
+    if num_batches is None or len(batches) <= num_batches:
+        return batches, 0
+    for attempt in range(1, RETRIES + 1 if shuffle else 1):
+        order = _shuffled(n, seed, epoch, attempt)
+        batches = pack_batches(counts, order, max_tokens, open_batches=open_batches)
+        if len(batches) <= num_batches:
+            return batches, attempt
+    batches = best_fit_decreasing(counts, order, max_tokens)
+    if len(batches) > num_batches:
+        raise RuntimeError(f"{n} items need {len(batches)} batches of {max_tokens} tokens; "
+                           f"num_batches={num_batches} is too few")
+    return batches, -1
+
+
 def plan_epoch(
     counts: Sequence[int],
     max_tokens: int,
@@ -190,33 +228,20 @@ def plan_epoch(
 ) -> list[list[list[int]]]:
     """Every rank's batches for one epoch: ``plan[rank][step]`` is a list of dataset indices.
 
-    Shuffles with ``(seed, epoch)`` and packs (:func:`pack_batches`). ``num_batches``
-    (over all ranks, a multiple of ``num_replicas``; :func:`epoch_length`) fixes the
-    count: a packing with more batches is redrawn with another shuffle (up to
-    ``RETRIES`` times), then packed by :func:`best_fit_decreasing`; one with fewer
-    has batches split. ``None``: the packing's own count, rounded up to a multiple of
-    ``num_replicas``. Then deals steps of similar-sized batches to ranks
+    Packs the ``(seed, epoch)`` shuffle (:func:`pack_epoch`). ``num_batches`` (over
+    all ranks, a multiple of ``num_replicas``; :func:`epoch_length`) fixes the count:
+    batches are split to reach it. ``None``: the packing's own count, rounded up to a
+    multiple of ``num_replicas``. Then deals steps of similar-sized batches to ranks
     (:func:`assign_ranks`) and shuffles the step order.
     """
     if num_replicas < 1:
         raise ValueError(f"num_replicas must be >= 1, got {num_replicas}")
     if num_batches is not None and (num_batches < 1 or num_batches % num_replicas):
         raise ValueError(f"num_batches must be a positive multiple of num_replicas={num_replicas}, got {num_batches}")
-    n = len(counts)
-    if n == 0:
+    if len(counts) == 0:
         return [[] for _ in range(num_replicas)]
-    order = _shuffled(n, seed, epoch, 0) if shuffle else list(range(n))
-    batches = pack_batches(counts, order, max_tokens, open_batches=open_batches)
-    for attempt in range(1, RETRIES + 1 if shuffle else 1):
-        if num_batches is None or len(batches) <= num_batches:
-            break
-        order = _shuffled(n, seed, epoch, attempt)
-        batches = pack_batches(counts, order, max_tokens, open_batches=open_batches)
-    if num_batches is not None and len(batches) > num_batches:
-        batches = best_fit_decreasing(counts, order, max_tokens)
-        if len(batches) > num_batches:
-            raise RuntimeError(f"{n} items need {len(batches)} batches of {max_tokens} tokens; "
-                               f"num_batches={num_batches} is too few")
+    batches, _ = pack_epoch(counts, max_tokens, epoch=epoch, seed=seed, shuffle=shuffle,
+                            open_batches=open_batches, num_batches=num_batches)
     target = num_batches if num_batches is not None else -(-len(batches) // num_replicas) * num_replicas
     steps = assign_ranks(counts, _even_out(counts, batches, target, num_replicas, drop_last), num_replicas)
     if shuffle:

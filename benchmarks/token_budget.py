@@ -41,7 +41,7 @@ from rlt.data import TokenizeConfig, probe, read_frames
 from rlt.data.sampling import consecutive_clips
 from rlt.data.token_budget import TokenBudgetBatchSampler, pack_epoch
 from rlt.data.token_counts import count_tokens
-from rlt.data.transforms.geometry import center_crop, resize_short_side
+from rlt.data.transforms.geometry import center_crop, random_hflip, random_resized_crop, resize_short_side
 from rlt.models import create_model
 from rlt.ops.normalize import normalize
 
@@ -58,17 +58,23 @@ def sample_paths() -> list[str]:
     return [found[n] for n in SAMPLES]
 
 
-def load_clips(num_frames: int, intervals: list[int], size: int) -> list[tuple[str, torch.Tensor]]:
-    """``[(label, uint8 (T, S, S, 3))]``: every complete window of every sample at every interval."""
-    clips = []
+def load_clips(num_frames: int, intervals: list[int], size: int, tau: float, train_views: int,
+               seed: int) -> list[tuple[str, torch.Tensor, list[int]]]:
+    """``[(label, uint8 centre view (T, S, S, 3), RLT tokens of train_views random training views)]``
+    for every complete window of every sample at every interval."""
+    clips, generator = [], torch.Generator().manual_seed(seed)
     for path in sample_paths():
         info = probe(path)
         for interval in intervals:
             for k, window in enumerate(consecutive_clips(info, num_frames, interval=interval)):
                 if window.padded:
                     continue
-                frames = resize_short_side(read_frames(path, window.indices, info=info), size)
-                clips.append((f"{os.path.basename(path)} i{interval} #{k}", center_crop(frames, size).contiguous()))
+                frames = read_frames(path, window.indices, info=info)  # (T, H, W, 3)
+                train = [count_tokens(random_hflip(random_resized_crop(frames, size, generator=generator),
+                                                   generator=generator), TokenizeConfig(tau=tau))
+                         for _ in range(train_views)]
+                centre = center_crop(resize_short_side(frames, size), size).contiguous()
+                clips.append((f"{os.path.basename(path)} i{interval} #{k}", centre, train))
     return clips
 
 
@@ -154,13 +160,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=50, help="epochs for the token statistics")
     parser.add_argument("--timed-epochs", type=int, default=2, help="epochs of timed training steps")
     parser.add_argument("--open-batches", type=int, default=4, help="TokenBudgetBatchSampler open_batches")
+    parser.add_argument("--train-views", type=int, default=8, help="random training crops per clip to compare")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f} at start")
-    clips = load_clips(16, [1, 4], 224)
-    counts = [count_tokens(clip, TokenizeConfig(tau=args.tau)) for _, clip in clips]
+    clips = load_clips(16, [1, 4], 224, args.tau, args.train_views, args.seed)
+    counts = [count_tokens(clip, TokenizeConfig(tau=args.tau)) for _, clip, _ in clips]
     print(f"{len(clips)} clips; tokens per clip (of 1568): min {min(counts)}, median {int(np.median(counts))}, "
           f"max {max(counts)}")
 
@@ -184,6 +191,18 @@ def main() -> None:
         tokens = [sum(counts[i] for i in b) for b in batches]
         sizes = [len(b) for b in batches]
         print(f"{name:<8} {len(batches):>5} {spread(tokens)}  {min(sizes)}-{max(sizes)} (mean {np.mean(sizes):.2f})")
+
+    # The budget sees centre-view counts; training decodes random crops. How far off is that?
+    ratios = [t / c for (_, _, train), c in zip(clips, counts) for t in train]
+    print(f"\ntraining views ({args.train_views} random resized crops + flips per clip) vs the centre view: "
+          f"tokens per clip ratio median {np.median(ratios):.2f}, 10-90% {np.percentile(ratios, 10):.2f}-"
+          f"{np.percentile(ratios, 90):.2f}")
+    print(f"tokens per batch when each epoch decodes another random crop of every clip (budget {sampler.max_tokens}):")
+    print(f"{'batches':<8} {'n':>5} {'median':>9} {'mean':>9} {'std':>8} {'min':>9} {'max':>9} {'cv':>6}  over budget")
+    for name, epochs in plans.items():
+        actual = [sum(clips[i][2][e % args.train_views] for i in b) for e, batches in enumerate(epochs) for b in batches]
+        over = sum(a > sampler.max_tokens for a in actual)
+        print(f"{name:<8} {len(actual):>5} {spread(actual)}  {over} (worst {max(actual) / sampler.max_tokens:.2f}x)")
 
     torch.manual_seed(args.seed)
     model = create_model(args.model, num_classes=400).train()

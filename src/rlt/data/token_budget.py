@@ -6,11 +6,12 @@ groups dataset indices so each batch's token total stays at or under the budget,
 using per-item counts from :func:`rlt.data.token_counts.compute_token_counts`::
 
     from torch.utils.data import DataLoader
+    from rlt.data import TokenizeConfig, collate_clips
     from rlt.data.token_counts import compute_token_counts
     from rlt.data.token_budget import TokenBudgetBatchSampler
 
     counts = compute_token_counts(dataset.records, dataset.config, TokenizeConfig(tau=0.1),
-                                  num_workers=8, cache_dir="cache/")
+                                  num_workers=8, cache_dir="runs/cache")
     sampler = TokenBudgetBatchSampler(counts.budget_counts(), max_tokens=8 * 800,
                                       num_replicas=world_size, rank=rank, seed=0)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_clips, num_workers=8)
@@ -18,8 +19,11 @@ using per-item counts from :func:`rlt.data.token_counts.compute_token_counts`::
         sampler.set_epoch(epoch); dataset.set_epoch(epoch)
         for batch in loader: ...
 
-Under Lightning pass ``use_distributed_sampler=False`` to the ``Trainer``: this
-sampler already splits the data between ranks.
+Under Lightning: pass ``use_distributed_sampler=False`` to the ``Trainer`` (this
+sampler already splits the data between ranks), and call :meth:`set_epoch` from
+``on_train_epoch_start`` (Lightning only sets the epoch of a ``sampler``, not of a
+batch sampler); for exact mid-epoch resume save ``{"epoch", "consumed"}`` with the
+number of trained batches and hand it to :meth:`load_state_dict` (docs/token_budget.md).
 
 The plan of an epoch (:func:`plan_epoch`) is a pure function of the counts, the
 budget, the seed and the epoch, so every DDP rank computes the same plan and

@@ -183,7 +183,8 @@ def main() -> None:
         plans[name] = epochs_of(sampler, args.epochs)
         how = [pack_epoch(counts, max_tokens, epoch=e, seed=args.seed, open_batches=window,
                           num_batches=sampler.num_batches)[1] for e in range(args.epochs)]
-        print(f"{name}: open_batches={window}, max_tokens={max_tokens} ({max_tokens / np.mean(counts):.2f} mean clips), "
+        print(f"{name}: open_batches={window}, max_tokens={max_tokens} "
+              f"({max_tokens / np.mean(counts):.2f} mean clips), "
               f"{sampler.num_batches} batches every epoch; epochs packed by the first shuffle {how.count(0)}, "
               f"by a redrawn shuffle {sum(a > 0 for a in how)}, by best fit {how.count(-1)}")
     budget = plans["budget"]
@@ -204,7 +205,8 @@ def main() -> None:
     print(f"tokens per batch when each epoch decodes another random crop of every clip (budget {sampler.max_tokens}):")
     print(f"{'batches':<8} {'n':>5} {'median':>9} {'mean':>9} {'std':>8} {'min':>9} {'max':>9} {'cv':>6}  over budget")
     for name, epochs in plans.items():
-        actual = [sum(clips[i][2][e % args.train_views] for i in b) for e, batches in enumerate(epochs) for b in batches]
+        actual = [sum(clips[i][2][e % args.train_views] for i in b)
+                  for e, batches in enumerate(epochs) for b in batches]
         over = sum(a > sampler.max_tokens for a in actual)
         print(f"{name:<8} {len(actual):>5} {spread(actual)}  {over} (worst {max(actual) / sampler.max_tokens:.2f}x)")
 

@@ -77,13 +77,15 @@ def test_real_videos_with_the_loader_and_a_file_it_cannot_read(tmp_path, sample_
 
 
 def test_checkpoint_builds_the_model_it_describes(tmp_path):
-    torch.save({"model": create_model("vit-tiny-test", num_classes=3).state_dict()}, tmp_path / "ckpt.pth")
+    # A published VideoMAE width (ViT-S's 384), so the head count (6) follows from the weights.
+    torch.save({"model": create_model("vit-tiny-test", width=384, heads=6, num_classes=3).state_dict()},
+               tmp_path / "ckpt.pth")
     out = tmp_path / "bench.json"
     argv = ["bench", *TINY, "--checkpoint", str(tmp_path / "ckpt.pth"), "--synthetic", "--reducers", "rlt",
             "--json", str(out)]
     assert main(argv) == 0
     model = json.loads(out.read_text())["config"]["model"]
-    assert (model["width"], model["depth"], model["num_classes"]) == (64, 2, 3)
+    assert (model["width"], model["heads"], model["depth"], model["num_classes"]) == (384, 6, 2, 3)
 
 
 @pytest.fixture
@@ -96,13 +98,13 @@ def bad_checkpoints(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("name, words", [
-    ("missing.pth", "no such file"), ("empty.pth", "empty"), ("text.pth", "cannot be loaded"),
-    ("truncated.pth", "cannot be loaded"),
+@pytest.mark.parametrize("name, words, status", [
+    ("missing.pth", "no such file", 2), ("empty.pth", "empty", 2),  # checked up front, as the option's value
+    ("text.pth", "cannot be loaded", 1), ("truncated.pth", "cannot be loaded", 1),  # the file fails to load
 ])
-def test_bad_checkpoints_get_one_line(bad_checkpoints, capsys, name, words):
+def test_bad_checkpoints_get_one_line(bad_checkpoints, capsys, name, words, status):
     path = str(bad_checkpoints / name)
-    assert main(["bench", *TINY, "--synthetic", "--checkpoint", path]) == 2
+    assert main(["bench", *TINY, "--synthetic", "--checkpoint", path]) == status
     err = capsys.readouterr().err
     assert words in err and path in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
@@ -138,4 +140,4 @@ def test_bad_options_get_one_line_and_exit_2(capsys, monkeypatch, args, words):
 
 def test_output_paths_are_checked_before_any_work(tmp_path, capsys):
     assert main(["bench", *TINY, "--synthetic", "--json", str(tmp_path)]) == 2
-    assert "is a directory" in capsys.readouterr().err
+    assert "--json" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""The clips a benchmark times: real video clips cut the way ``rlt stats`` cuts them, or synthetic ones.
+"""The clips a benchmark times: real video clips cut by :func:`rlt.data.cut_clips`, or synthetic ones.
 
 Frames stay uint8 ``(B, T, S, S, 3)``: the timed step normalises them itself,
 so the tokenizer's share includes normalisation, as a real pipeline pays it.
@@ -46,22 +46,22 @@ def _interleave(per_video: Sequence[list], limit: int) -> list:
 def load_clips(paths: Sequence[str | os.PathLike], config: StatsConfig, max_clips: int) -> ClipSet:
     """Up to ``max_clips`` consecutive clips from ``paths``, taken round robin over the videos.
 
-    Clips are cut, resized and centre-cropped by :func:`rlt.stats.iter_clips`
-    (``config``'s ``num_frames``, ``interval``/``fps`` and ``size``). A clip padded
-    with repeated frames is used only when it is the video's only clip. A file that
-    cannot be read is listed in ``failed``; raises ``ValueError`` when none can.
+    Clips are cut, resized and centre-cropped by :func:`rlt.data.cut_clips` with
+    ``config.cut`` (``num_frames``, ``interval``/``fps``, ``size``). A clip with padded
+    or duplicated frames is used only when the video has no clip of real frames
+    alone (its padding is recorded). A file that cannot be read is listed in
+    ``failed``; raises ``ValueError`` when none can.
     """
-    from rlt.data import VideoDecodeError
-    from rlt.stats import iter_clips
+    from rlt.data import VideoDecodeError, cut_clips
 
     per_video, failed = [], []
     for path in paths:
         try:
-            clips = list(iter_clips(path, config, limit=max_clips))
+            clips = list(cut_clips(path, config.cut, limit=max_clips))
         except VideoDecodeError as err:
             failed.append({"path": str(path), "error": str(err)})
             continue
-        whole = [c for c in clips if c.padded == 0]
+        whole = [c for c in clips if c.padded == 0 and c.duplicated == 0]
         chosen = whole or clips[:1]
         if not chosen:
             failed.append({"path": str(path), "error": "no clip could be cut from this video"})

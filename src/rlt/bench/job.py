@@ -30,7 +30,15 @@ from .steps import backend_that_runs, set_backend
 
 
 class BenchInputError(ValueError):
-    """An input the whole run depends on is unusable (checkpoint, every video); the message names it."""
+    """An input the whole run depends on is unusable; the message names it.
+
+    ``exit_status`` 1: the file exists but cannot be used (a damaged checkpoint, no
+    readable video); 2: something to install or pass (the sample videos are missing).
+    """
+
+    def __init__(self, message: str, exit_status: int = 1) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
 
 
 @dataclass
@@ -84,7 +92,7 @@ def load_job_clips(job: BenchJob) -> ClipSet:
         try:
             paths = [str(p) for p in sample_videos()]
         except FileNotFoundError as err:
-            raise BenchInputError(f"{err}; or pass video files") from None
+            raise BenchInputError(f"{err}; or pass video files", exit_status=2) from None
     try:
         return load_clips(paths, job.clips, most)
     except ValueError as err:

@@ -9,6 +9,7 @@ import argparse
 import ast
 import sys
 
+from .outputs import output_argument
 from .sampling_args import add_clip_arguments, clip_config, non_negative_int, positive_int, usage_error
 
 DTYPES = ("float32", "bfloat16", "float16")
@@ -116,29 +117,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--flops-only", action="store_true",
                    help="no timing: tokens per block and analytic GFLOPs per reducer (fast, any machine)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed for weights, labels, draws, order")
-    p.add_argument("--json", metavar="PATH", help="write config, machine and results as JSON")
-    p.add_argument("--md", metavar="PATH", help="write the table and set-up as Markdown")
+    output_argument(p, "--json", metavar="PATH", help="write config, machine and results as JSON")
+    output_argument(p, "--md", metavar="PATH", help="write the table and set-up as Markdown")
     add_clip_arguments(p, skip=("mode", "norm"))  # rlt's static test options: --reducer-opt rlt.mode=...
     p.set_defaults(func=run)
     _PARSER[:] = [p]
-
-
-def _check_outputs(args: argparse.Namespace) -> str | None:
-    """Create missing parent folders of --json/--md; a message when one cannot be written."""
-    from pathlib import Path
-
-    for flag in ("json", "md"):
-        value = getattr(args, flag)
-        if value is None:
-            continue
-        path = Path(value)
-        if path.is_dir():
-            return f"--{flag} {value} is a directory; give a file name"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            return f"--{flag} {value}: cannot create its folder ({err.strerror or err})"
-    return None
 
 
 def _check_device(text: str) -> str | None:
@@ -177,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
         clip_cfg = clip_config(args)
     except ValueError as err:
         return usage_error("bench", str(err))
-    message = _check_device(args.device) or _check_outputs(args)
+    message = _check_device(args.device)  # output paths: checked by rlt.cli.main before this runs
     if message:
         return usage_error("bench", message)
     if args.checkpoint is not None:
@@ -204,8 +187,8 @@ def run(args: argparse.Namespace) -> int:
             flops_only=args.flops_only, json=args.json, md=args.md, command=typed_command(args),
         )
         return run_job(job, log=print)
-    except BenchInputError as err:  # a checkpoint that does not load, no readable clip
-        print(f"rlt bench: {err}", file=sys.stderr)
-        return 2
+    except BenchInputError as err:  # a checkpoint that does not load, no readable clip, no sample videos
+        print(f"rlt bench: error: {err}", file=sys.stderr)
+        return err.exit_status
     except ValueError as err:  # a reducer name or option, an attention backend name
         return usage_error("bench", str(err))

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from .checkpoint_config import format_norm_eps, infer_config, is_sinusoid
-from .checkpoint_files import read_checkpoint
+from .checkpoint_files import CheckpointError, read_checkpoint
 from .checkpoint_keys import to_model_keys
 from .vit import VideoViT
 
@@ -45,17 +45,6 @@ class LoadReport:
         return "\n".join(lines)
 
 
-class CheckpointError(ValueError):
-    """A strict load found missing, unexpected or mismatched tensors; ``report`` lists them."""
-
-    def __init__(self, report: LoadReport) -> None:
-        self.report = report
-        super().__init__(
-            f"checkpoint {report.path} ({report.format} layout) does not match the model:\n{report.describe()}\n"
-            "pass strict=False to load the matching tensors and skip (and log) the rest"
-        )
-
-
 def load_checkpoint(
     model: VideoViT, path: str | Path, *, strict: bool = True, trust_pickle: bool = False
 ) -> LoadReport:
@@ -77,14 +66,16 @@ def from_pretrained(
 ) -> VideoViT:
     """Build a ``VideoViT`` with the checkpoint's own config and load it; returned in eval mode.
 
-    The config comes from HF ``config.json`` or, for ``.pth`` files, from tensor
-    shapes (see :func:`rlt.models.checkpoint_config.infer_config`); ``overrides``
-    set any ``ViTConfig`` field (e.g. ``heads=`` for a width outside VideoMAE's
-    presets, ``pooling=``, ``length_embed=True`` with ``strict=False``).
+    The config comes from the tensor shapes plus HF ``config.json``, which must
+    agree with them (see :func:`rlt.models.checkpoint_config.infer_config`);
+    nothing the weights cannot prove is guessed: a missing head count raises
+    :class:`CheckpointError` saying what to pass. ``overrides`` set any ``ViTConfig``
+    field (e.g. ``heads=`` for a width outside VideoMAE's presets or HF weights
+    without their config.json, ``pooling=``, ``length_embed=True`` with ``strict=False``).
     """
     raw = read_checkpoint(path, trust_pickle=trust_pickle)
     state_dict, fmt = to_model_keys(raw.state_dict)
-    model = VideoViT(infer_config(state_dict, fmt, raw.hf_config, **overrides))
+    model = VideoViT(infer_config(state_dict, fmt, raw.hf_config, source=raw.path, **overrides))
     apply_state_dict(model, state_dict, fmt, raw.path, strict=strict, hf_config=raw.hf_config)
     return model.eval()
 
@@ -133,3 +124,28 @@ def apply_state_dict(
         logger.info("%s: LayerNorm eps set to %g (blocks) / %g (fc_norm) as in its format", path, norm_eps, fc_norm_eps)
         model.set_norm_eps(norm_eps, fc_norm_eps)
     return report
+
+
+# Where rlt.patch(length_embed=True) keeps its run-length table in a HF VideoMAE state dict
+# (a key ending in this name, e.g. "videomae.embeddings.rlt_length_embeddings", shape (T', D)).
+HF_LENGTH_TABLE = "embeddings.rlt_length_embeddings"
+
+
+def from_state_dict(
+    state_dict: dict[str, torch.Tensor], hf_config: Any = None, *, strict: bool = True, **overrides: Any
+) -> VideoViT:
+    """Build a ``VideoViT`` from an in-memory state dict and load it; returned in eval mode.
+
+    ``state_dict`` is a HF VideoMAE ``model.state_dict()`` (also of a model patched
+    by ``rlt.patch``: its run-length table becomes ``length_embed``) or an original
+    VideoMAE(v2) one. ``hf_config`` is the HF config (a ``transformers`` config object
+    or its dict); without it the config is inferred from the tensors' shapes.
+    ``overrides`` set ``ViTConfig`` fields, as in :func:`from_pretrained`.
+    """
+    if hf_config is not None and not isinstance(hf_config, dict):
+        hf_config = hf_config.to_dict()
+    renamed = {("length_embed.weight" if k.endswith(HF_LENGTH_TABLE) else k): v for k, v in state_dict.items()}
+    converted, fmt = to_model_keys(renamed)
+    model = VideoViT(infer_config(converted, fmt, hf_config, **overrides))
+    apply_state_dict(model, converted, fmt, "<state_dict>", strict=strict, hf_config=hf_config)
+    return model.eval()

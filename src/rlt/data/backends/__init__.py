@@ -10,13 +10,13 @@ the same picture whichever backend decodes it). Rotation is applied afterwards b
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from ...optional import MissingExtraError, install_hint, installed
 from ..info import VideoInfo
 
 ENV_VAR = "RLT_VIDEO_BACKEND"  # forces the backend used when none is passed
@@ -47,7 +47,7 @@ ReadFn = Callable[[str, list[int], VideoInfo], list[np.ndarray]]
 
 def is_available(name: str) -> bool:
     """Whether backend ``name``'s package is installed (nothing is imported)."""
-    return importlib.util.find_spec(BACKENDS[name].requires) is not None
+    return installed(BACKENDS[name].requires)
 
 
 def loads(name: str) -> bool:
@@ -74,12 +74,14 @@ def resolve_backend(name: str | None) -> str:
         for candidate in AUTO_ORDER:
             if loads(candidate):
                 return candidate
-        raise ImportError(f"no video backend is installed: pip install rlt-video[video] (tried {list(AUTO_ORDER)})")
+        raise MissingExtraError(f"no video backend is installed (tried {list(AUTO_ORDER)}); install PyAV from the rlt "
+                                f"checkout with `{install_hint('video')}`", extra="video")
     if name not in BACKENDS:
         raise ValueError(f"backend must be one of {['auto', *BACKENDS]}, got {name!r}")
     if not is_available(name):
         spec = BACKENDS[name]
-        raise ImportError(f"backend {name!r} needs the {spec.requires!r} package: pip install rlt-video[{spec.extra}]")
+        raise MissingExtraError(f"backend {name!r} needs the {spec.requires!r} package; install it from the rlt "
+                                f"checkout with `{install_hint(spec.extra)}`", extra=spec.extra)
     return name
 
 

@@ -178,3 +178,15 @@ def test_settings_are_matched_on_the_batch_that_runs():
     assert tokens["rlt"] < tokens["none"] and abs(tokens["random"] - tokens["rlt"]) <= 0.5
     keep = next(r["reducer_options"]["keep"] for r in rows if r["reducer"] == "random")
     assert keep == pytest.approx(3 * tokens["rlt"] / (3 * tokens["none"]))
+
+
+def test_load_clip_cuts_as_cut_clips_does(sample_videos):
+    from rlt.bench.clips import load_clip
+    from rlt.data import cut_clips
+    from rlt.ops import normalize
+
+    path = str(sample_videos["bikes.mp4"])
+    clip = load_clip(path, num_frames=4, interval=4, size=48)
+    assert clip.shape == (1, 3, 4, 48, 48) and clip.dtype == torch.float32
+    first = next(cut_clips(path, StatsConfig(num_frames=4, interval=4, size=48).cut))
+    torch.testing.assert_close(clip, normalize(first.pixels[None], channels_last=True), rtol=0, atol=0)

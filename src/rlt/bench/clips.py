@@ -113,3 +113,20 @@ def synthetic_clips(batch: int, num_frames: int, size: int, seed: int = 0) -> Cl
             pixels[b, :, t, top : top + side, left : left + side] = 240.0
     frames = pixels.round().to(torch.uint8).permute(0, 2, 3, 4, 1).contiguous()  # (B, T, S, S, 3)
     return ClipSet(frames, ["synthetic"] * batch, [0] * batch)
+
+
+def load_clip(path: str | os.PathLike, num_frames: int, interval: int, size: int, *, start: int = 0) -> torch.Tensor:
+    """One normalised clip ``(1, 3, num_frames, size, size)``: frames ``start, start + interval, ...`` of ``path``.
+
+    A video that is too short repeats its last frame. Resized and cropped as
+    :func:`rlt.data.cut_clips` does (the data transforms). Raises
+    ``rlt.data.VideoDecodeError``.
+    """
+    from rlt.data import probe, read_frames
+    from rlt.data.transforms import center_crop, resize_short_side
+    from rlt.ops import normalize
+
+    info = probe(path)
+    indices = [min(start + i * interval, info.num_frames - 1) for i in range(num_frames)]
+    pixels = center_crop(resize_short_side(read_frames(path, indices, info=info), size), size)  # (T, S, S, 3)
+    return normalize(pixels[None], channels_last=True)

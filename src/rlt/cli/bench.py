@@ -15,6 +15,16 @@ from .sampling_args import add_clip_arguments, clip_config, non_negative_int, po
 DTYPES = ("float32", "bfloat16", "float16")
 
 
+def __getattr__(name: str):
+    """``load_clip`` stays importable from here for scripts written against it (lives in :mod:`rlt.bench.clips`);
+    imported on first use so that ``rlt --help`` does not load torch."""
+    if name == "load_clip":
+        from rlt.bench.clips import load_clip
+
+        return load_clip
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _names(text: str) -> tuple[str, ...]:
     items = tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
     if not items:

@@ -26,9 +26,16 @@ class EpochStats(L.Callback):
 
     def __init__(self) -> None:
         self.epochs: list[dict] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        self._start, self._batches, self._clips, self._tokens = time.perf_counter(), 0, 0, 0.0
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._reset()  # a run resumed mid-epoch starts counting here (no epoch start hook for that epoch)
 
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._start, self._batches, self._clips, self._tokens = time.perf_counter(), 0, 0, 0.0
+        self._reset()
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx: int) -> None:
         self._batches += 1

@@ -95,6 +95,10 @@ class VideoDataModule(L.LightningDataModule):
         if self.config.data.val_list is not None and self.val_records is None:
             self.val_records = read_split(self.config, "val")
 
+    def transfer_batch_to_device(self, batch: dict, device: torch.device, dataloader_idx: int) -> dict:
+        # Failure records are frozen dataclasses, which Lightning's generic mover rejects: move the tensors only.
+        return {k: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+
     def _rank_world(self) -> tuple[int, int]:
         trainer = self.trainer
         return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
@@ -116,6 +120,8 @@ class VideoDataModule(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         sampler = self.train_batches()
         trainer = self.trainer
+        # The first iterator is made before Lightning's set_epoch: start at the (restored) epoch.
+        sampler.set_epoch(trainer.current_epoch)
 
         def consumed() -> tuple[int, int]:
             return trainer.current_epoch, trainer.fit_loop.epoch_loop.batch_progress.current.ready

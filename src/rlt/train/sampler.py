@@ -49,6 +49,11 @@ class TrainBatchSampler(Sampler[list[int]]):
         self.rank, self.world, self.shuffle = rank, world, shuffle
         self.epoch, self._skip = 0, 0
 
+    @property
+    def sampler(self) -> TrainBatchSampler:
+        # Lightning calls set_epoch on `loader.sampler` and `loader.batch_sampler.sampler`, not on a batch sampler.
+        return self
+
     def set_epoch(self, epoch: int) -> None:
         if epoch != self.epoch:
             self._skip = 0  # a resume offset only applies to the epoch it was saved in

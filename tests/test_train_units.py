@@ -200,3 +200,11 @@ def test_export_loads_back_with_from_pretrained_and_load_checkpoint(tmp_path, ca
     torch.testing.assert_close(tuned.blocks[0].attn.qkv.weight, model.blocks[0].attn.qkv.weight)
     with pytest.raises(ValueError, match="5-class head"):
         build_model(config, for_eval=True)
+
+
+def test_cli_missing_list_exits_2(tmp_path, capsys):
+    from rlt.cli.main import main
+
+    code = main(["train", "--config", str(CONFIGS / "tiny.yaml"), "data.synthetic=0",
+                 f"data.train_list={tmp_path / 'nope.txt'}"])
+    assert code == 2 and "data.train_list" in capsys.readouterr().err

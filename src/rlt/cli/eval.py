@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from .train import add_config_arguments, load_or_exit
+from .train import add_config_arguments, load_or_exit, usage_error
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,25 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_or_exit("eval", args)
-    if config is None:
-        return 2
     try:
         import lightning  # noqa: F401
     except ImportError:
-        print("rlt eval: needs Lightning: pip install rlt-video[train]", file=sys.stderr)
+        return usage_error("eval", "needs Lightning: pip install rlt-video[train]")
+    config = load_or_exit("eval", args, ("model.checkpoint", "data.val_list"))
+    if config is None:
         return 2
-    from rlt.train.reducer import build_reducer
-
-    try:
-        build_reducer(config.eval.reducer)
-    except ValueError as err:
-        print(f"rlt eval: eval.reducer: {err}", file=sys.stderr)
-        return 2
-    for key, value in (("model.checkpoint", config.model.checkpoint), ("data.val_list", config.data.val_list)):
-        if value is None:
-            print(f"rlt eval: {key} is not set", file=sys.stderr)
-            return 2
     from rlt.train.run import evaluate
 
     results = evaluate(config, args.json)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -15,15 +16,42 @@ def add_config_arguments(p: argparse.ArgumentParser) -> None:
                    "train.reducer.tau=0.05 model.depth=4; values are YAML (true, 0.1, null)")
 
 
-def load_or_exit(command: str, args: argparse.Namespace):
-    """The config, or ``None`` after printing one line naming the bad key (the caller exits 2)."""
+def usage_error(command: str, message: str) -> int:
+    """One line naming the problem, exit status 2."""
+    print(f"rlt {command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def load_or_exit(command: str, args: argparse.Namespace, needed: tuple[str, ...]):
+    """The checked config, or ``None`` after one line naming the bad key or missing file (the caller exits 2).
+
+    ``needed``: ``data.*`` / ``model.*`` keys that must be set and, for list files, exist.
+    """
     from rlt.train.config_io import ConfigError, load_config
+    from rlt.train.reducer import build_reducer
 
     try:
-        return load_config(args.config, args.overrides)
+        config = load_config(args.config, args.overrides)
     except (ConfigError, FileNotFoundError) as err:
-        print(f"rlt {command}: {err}", file=sys.stderr)
+        usage_error(command, str(err))
         return None
+    for which in ("train", "eval"):
+        try:
+            build_reducer(getattr(config, which).reducer)
+        except ValueError as err:
+            usage_error(command, f"{which}.reducer: {err}")
+            return None
+    for key in needed:
+        section, name = key.split(".")
+        if getattr(getattr(config, section), name) is None:
+            usage_error(command, f"{key} is not set")
+            return None
+    for name in ("train_list", "val_list", "labels"):
+        value = getattr(config.data, name)
+        if value is not None and not config.data.synthetic and not os.path.exists(value):
+            usage_error(command, f"data.{name}: {value} does not exist")
+            return None
+    return config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,26 +68,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_or_exit("train", args)
-    if config is None:
-        return 2
     try:
         import lightning  # noqa: F401
     except ImportError:
-        print("rlt train: needs Lightning: pip install rlt-video[train]", file=sys.stderr)
+        return usage_error("train", "needs Lightning: pip install rlt-video[train]")
+    config = load_or_exit("train", args, ("data.train_list",))
+    if config is None:
         return 2
-    from rlt.train.reducer import build_reducer
-
-    try:
-        build_reducer(config.train.reducer)
-        build_reducer(config.eval.reducer)
-    except ValueError as err:
-        print(f"rlt train: train/eval.reducer: {err}", file=sys.stderr)
-        return 2
-    for key in ("train_list",):
-        if getattr(config.data, key) is None:
-            print(f"rlt train: data.{key} is not set", file=sys.stderr)
-            return 2
     from rlt.train.run import train
 
     summary = train(config)

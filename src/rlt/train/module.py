@@ -99,7 +99,7 @@ class VideoClassifier(L.LightningModule):
         for part in parts:
             report.update(part)
         self.epoch_failures.append(report.as_json())
-        self.log("train/failed_files", float(len(report.by_path())), rank_zero_only=True)
+        self.log("train/failed_files", float(len(report.by_path())), sync_dist=True)  # same on every rank
         if len(report) and self.global_rank == 0:
             print(f"epoch {self.current_epoch}: {report}")
             path = Path(self.config.out_dir) / f"failures_epoch{self.current_epoch}.json"
@@ -161,7 +161,8 @@ class VideoClassifier(L.LightningModule):
         self.eval_results = results
         for key in ("top1", "top5", "loss", "tokens_per_clip"):
             if results[key] is not None:
-                self.log(f"{stage}/{key}", float(results[key]), rank_zero_only=True, prog_bar=key == "top1")
+                # Gathered already, so equal on every rank; sync_dist only keeps Lightning from warning.
+                self.log(f"{stage}/{key}", float(results[key]), sync_dist=True, prog_bar=key == "top1")
 
     def on_validation_epoch_end(self) -> None:
         self._eval_epoch_end("val", 1)

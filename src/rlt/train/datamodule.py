@@ -40,13 +40,14 @@ def read_split(config: RunConfig, split: str) -> Annotations:
     return read_video_list(source, d.root)
 
 
-def clip_config(config: RunConfig, mode: str) -> ClipConfig:
-    """``rlt.data.ClipConfig`` for ``mode`` in ``train`` / ``val`` / ``test``."""
+def clip_config(config: RunConfig, split: str) -> ClipConfig:
+    """``rlt.data.ClipConfig`` for ``split`` in ``train`` / ``val`` (one centre view) / ``test`` (all views)."""
     d, e = config.data, config.eval
     return ClipConfig(
-        num_frames=d.num_frames, interval=d.interval, fps=d.fps, sampling=d.sampling, mode=mode, size=d.size,
-        short_side=d.short_side or d.size, hflip=d.hflip, scale=d.crop_scale, n_temporal=e.temporal_views, n_spatial=e.spatial_crops,
-        backend=d.backend, seed=config.train.seed, on_error="skip" if mode == "train" else "raise",
+        num_frames=d.num_frames, interval=d.interval, fps=d.fps, sampling=d.sampling, split=split, size=d.size,
+        short_side=d.short_side or d.size, hflip=d.hflip, scale=d.crop_scale, n_temporal=e.temporal_views,
+        n_spatial=e.spatial_crops, backend=d.backend, seed=config.train.seed,
+        on_error="skip" if split == "train" else "raise",
     )
 
 

@@ -23,7 +23,8 @@ class EvalRecords:
     indices: list[int] = field(default_factory=list)  # dataset index of each video
     labels: list[int] = field(default_factory=list)  # its class
     scores: list[torch.Tensor] = field(default_factory=list)  # (K,) mean softmax over its views, on CPU
-    tokens: list[float] = field(default_factory=list)  # mean tokens per clip over its views
+    tokens: list[float] = field(default_factory=list)  # mean tokens per clip entering the encoder, over its views
+    block_tokens: list[float] = field(default_factory=list)  # the same, averaged over the blocks (in-model reducers)
     clips: int = 0  # clips (views) run through the model
     forward_s: float = 0.0  # seconds spent in reducer + model on this rank
     failures: list[ItemFailure] = field(default_factory=list)  # videos that could not be loaded
@@ -66,8 +67,10 @@ def summarize(parts: list[EvalRecords], views: int) -> dict:
         out.update(top1=100.0 * hits[1].float().mean().item(), top5=100.0 * hits[5].float().mean().item(),
                    loss=video_loss(scores, labels).mean().item(),
                    tokens_per_clip=sum(t for p in parts for t in p.tokens) / videos)
+        blocks = [t for p in parts for t in p.block_tokens]
+        out["block_tokens_per_clip"] = sum(blocks) / len(blocks) if blocks else out["tokens_per_clip"]
     else:
-        out.update(top1=None, top5=None, loss=None, tokens_per_clip=None)
+        out.update(top1=None, top5=None, loss=None, tokens_per_clip=None, block_tokens_per_clip=None)
     rates = [p.clips / p.forward_s for p in parts if p.forward_s > 0]
     out["clips_per_s"] = sum(rates) if rates else None
     out["failed"] = report.as_json()

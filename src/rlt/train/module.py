@@ -26,7 +26,7 @@ from .config import RunConfig
 from .evaluation import EvalRecords, gather, summarize
 from .layer_decay import param_groups
 from .multiview import average_views
-from .reducer import build_reducer, forward_reduced
+from .reducer import build_reducer, derived_seed, forward_reduced, is_random
 from .schedule import WarmupCosine
 
 
@@ -71,6 +71,8 @@ class VideoClassifier(L.LightningModule):
         seed = step_seed(self.config.train.seed, self.current_epoch, batch_idx, self.global_rank)
         torch.manual_seed(seed)  # also seeds every CUDA device
         self._rng = np.random.default_rng(seed)
+        if is_random(self.config.train.reducer):  # random masks follow the step too (exact resume, distinct ranks)
+            self.train_reducer = build_reducer(self.config.train.reducer, seed=seed >> 1)
 
     def augment(self, clip: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mixup / CutMix (soft, smoothed targets), then random erasing; all draws from this step's seed."""
@@ -85,7 +87,7 @@ class VideoClassifier(L.LightningModule):
         seen, targets = self.augment(clip, batch["label"])
         # Where the plan is computed (docs/train.md): on `seen`, what the model gets, unless plan_on=clean.
         plan_from = clip if self.config.train.augment.plan_on == "clean" else None
-        logits, tokens = forward_reduced(self.model, seen, self.train_reducer, plan_from=plan_from)
+        logits, tokens, _ = forward_reduced(self.model, seen, self.train_reducer, plan_from=plan_from)
         loss = soft_cross_entropy(logits, targets)
         self.step_tokens = int(tokens.sum())  # tokens this step fed the encoder (read by EpochStats)
         self.log("train/loss", loss, prog_bar=True)
@@ -140,7 +142,7 @@ class VideoClassifier(L.LightningModule):
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         start = time.perf_counter()
-        logits, tokens = forward_reduced(self.model, clip, self.eval_reducer)
+        logits, tokens, block_tokens = self._eval_forward(clip, batch["requested"].tolist(), views)
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         self.eval_records.forward_s += time.perf_counter() - start
@@ -148,6 +150,19 @@ class VideoClassifier(L.LightningModule):
         scores = average_views(logits, views)  # (B, K)
         per_video = tokens.float().reshape(-1, views).mean(1)  # (B,)
         self.eval_records.add(batch["requested"], batch["label"], scores, per_video)
+        self.eval_records.block_tokens += block_tokens.float().reshape(-1, views).mean(1).tolist()
+
+    def _eval_forward(self, clip: torch.Tensor, videos: list[int], views: int):
+        """The eval reducer over ``clip (B*V, ...)``. A reducer that draws at random runs once per video,
+        seeded by the video's index, so results do not depend on batching or on the number of ranks."""
+        spec = self.config.eval.reducer
+        if not is_random(spec):
+            return forward_reduced(self.model, clip, self.eval_reducer)
+        parts = []
+        for i, video in enumerate(videos):
+            seed = derived_seed(int(spec.options.get("seed", 0)), video)
+            parts.append(forward_reduced(self.model, clip[i * views : (i + 1) * views], build_reducer(spec, seed=seed)))
+        return tuple(torch.cat(p) for p in zip(*parts))
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         self._eval_step(batch)

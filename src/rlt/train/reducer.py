@@ -6,62 +6,54 @@ so every step and every evaluation can say what it saved.
 
 from __future__ import annotations
 
-from typing import Any
-
+import numpy as np
 import torch
 
 from rlt.models import VideoViT
-from rlt.ops import PackedBatch, gather_tubelets, tokenize, tokenize_dense
+from rlt.ops import gather_tubelets
+from rlt.reducers import Reducer, create, option_names
 
 from .config import ReducerSpec
 
 
-class _TokenizeReducer:
-    """Stand-in for ``rlt.reducers`` (``none`` / ``rlt``) until that layer lands; same attributes."""
+def build_reducer(spec: ReducerSpec, *, seed: int | None = None) -> Reducer:
+    """``rlt.reducers.create(spec.name, **spec.options)``; a bad name or option raises ``ValueError`` naming it.
 
-    in_model = False
-
-    def __init__(self, name: str, **options: Any) -> None:
-        if name not in ("none", "rlt"):
-            raise ValueError(f"unknown reducer {name!r}; expected one of 'none', 'rlt'")
-        allowed = {"tau", "mode", "norm"} if name == "rlt" else set()
-        bad = sorted(set(options) - allowed)
-        if bad:
-            raise ValueError(f"reducer {name!r} has no option(s) {bad}; it takes {sorted(allowed)}")
-        self.name = name
-        self.options = {"tau": 0.1, "mode": "previous", "norm": "l1", **options} if name == "rlt" else {}
-
-    def pack(self, video: torch.Tensor, tubelet_size: int = 2, patch_size: int = 16) -> PackedBatch:
-        if self.name == "none":
-            return tokenize_dense(video, tubelet_size=tubelet_size, patch_size=patch_size)
-        return tokenize(video, tubelet_size=tubelet_size, patch_size=patch_size, **self.options)
+    ``seed`` (if given) replaces the ``seed`` option of reducers that draw at random
+    (``random``, ``rlt+random``), so their draws follow the training step or the video.
+    """
+    options = dict(spec.options)
+    if seed is not None and is_random(spec):
+        options["seed"] = int(seed)
+    return create(spec.name, **options)
 
 
-def build_reducer(spec: ReducerSpec):
-    """``rlt.reducers.create(spec.name, **spec.options)``; a bad name or option raises ``ValueError`` naming it."""
-    try:
-        from rlt.reducers import create
-    except ImportError:
-        return _TokenizeReducer(spec.name, **spec.options)
-    return create(spec.name, **spec.options)
+def is_random(spec: ReducerSpec) -> bool:
+    """Whether the reducer draws at random (it has a ``seed`` option)."""
+    return "seed" in option_names(spec.name)
+
+
+def derived_seed(*keys: int) -> int:
+    """A 31-bit seed from integer keys (e.g. the reducer seed, the epoch, the batch, the rank)."""
+    return int(np.random.SeedSequence([int(k) for k in keys]).generate_state(1)[0] >> 1)
 
 
 def forward_reduced(
-    model: VideoViT, clip: torch.Tensor, reducer, *, plan_from: torch.Tensor | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Logits ``(B, K)`` and tokens per clip entering the encoder ``(B,)`` long.
+    model: VideoViT, clip: torch.Tensor, reducer: Reducer, *, plan_from: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits ``(B, K)``, tokens per clip entering the encoder ``(B,)`` long and tokens per clip
+    averaged over the blocks ``(B,)`` float (differs from the former for in-model reducers).
 
     ``clip (B, C, T, H, W)`` normalised float, what the model sees. ``plan_from``: a
     clip of the same shape whose plan (kept tubelets, run lengths) is applied to
-    ``clip``'s pixels instead of ``clip``'s own plan (``train.augment.plan_on=clean``).
+    ``clip``'s pixels instead of ``clip``'s own plan (``train.augment.plan_on=clean``);
+    in-model reducers have no such plan and ignore it.
     """
     c = model.config
-    if plan_from is not None and not getattr(reducer, "in_model", False):
+    if plan_from is not None and not reducer.in_model:
         plan = reducer.pack(plan_from, tubelet_size=c.tubelet_size, patch_size=c.patch_size)
         packed = plan.with_tokens(gather_tubelets(clip, plan.keep, c.tubelet_size, c.patch_size))
-        return model(packed), packed.seqlens
-    if isinstance(reducer, _TokenizeReducer):
-        packed = reducer.pack(clip, tubelet_size=c.tubelet_size, patch_size=c.patch_size)
-        return model(packed), packed.seqlens
+        return model(packed), packed.seqlens, packed.seqlens.float()
     logits = model(clip, reducer=reducer)
-    return logits, reducer.layer_tokens[0]
+    layers = reducer.layer_tokens  # (depth + 1, B)
+    return logits, layers[0], layers[:-1].float().mean(0)

@@ -19,10 +19,42 @@ from rlt.data import (
 )
 from rlt.data.errors import VideoDecodeError
 from rlt.data.failures import ItemFailure, TooManyFailures
+from rlt.data.token_budget import TokenBudgetBatchSampler
 
 from .config import RunConfig
 from .loader import ResumableLoader
-from .sampler import ShardBatchSampler, TrainBatchSampler
+from .sampler import BudgetBatches, ShardBatchSampler, TrainBatchSampler
+
+
+def budget_counts(config: RunConfig, records: list, rank: int) -> list[int]:
+    """Tokens each training item brings into the encoder, for ``data.max_tokens`` batches.
+
+    Counted once in DataLoader workers on the centre view (``rlt.data.token_counts``;
+    cached under ``out_dir/cache``): RLT's kept tokens for ``rlt`` / ``rlt+random``,
+    every token otherwise; ``random`` / ``rlt+random`` then keep their ``keep`` fraction.
+    Under DDP rank 0 counts and writes the cache first; the other ranks then read it.
+    """
+    import torch.distributed as dist
+
+    from rlt.data import TokenizeConfig
+    from rlt.data.token_counts import compute_token_counts
+
+    spec = config.train.reducer
+    vit = {**{"tubelet_size": 2, "patch_size": 16}, **{k: config.model.vit[k] for k in ("tubelet_size", "patch_size")
+                                                      if k in config.model.vit}}
+    rlt_based = spec.name in ("rlt", "rlt+random", "rlt+tome", "rlt+sta")
+    options = {k: spec.options[k] for k in ("tau", "mode", "norm") if k in spec.options} if rlt_based else {}
+    tokenize = TokenizeConfig(**vit, **options, dense=not rlt_based)
+    clip = clip_config(config, "train")
+    distributed = dist.is_available() and dist.is_initialized()
+    cache = os.path.join(config.out_dir, "cache")
+    if distributed and rank != 0:
+        dist.barrier()  # wait for rank 0's cache
+    counts = compute_token_counts(records, clip, tokenize, num_workers=config.data.num_workers, cache_dir=cache)
+    if distributed and rank == 0:
+        dist.barrier()
+    keep = float(spec.options.get("keep", 0.5)) if spec.name in ("random", "rlt+random") else 1.0
+    return [max(int(round(c * keep)), 1) for c in counts.budget_counts()]
 
 
 def read_split(config: RunConfig, split: str) -> Annotations:
@@ -89,6 +121,7 @@ class VideoDataModule(L.LightningDataModule):
         self.config = config
         self.train_records: Annotations | None = None
         self.val_records: Annotations | None = None
+        self._train_sampler: TrainBatchSampler | BudgetBatches | None = None
 
     def setup(self, stage: str | None = None) -> None:
         if stage in (None, "fit") and self.config.data.train_list is not None and self.train_records is None:
@@ -109,14 +142,23 @@ class VideoDataModule(L.LightningDataModule):
         # Not persistent: each epoch's workers get the dataset with the new epoch (fresh clips).
         return {"num_workers": workers, "pin_memory": torch.cuda.is_available(), "persistent_workers": False}
 
-    def train_batches(self) -> TrainBatchSampler:
-        """The training batch sampler (``len`` = batches per epoch on this rank)."""
+    def train_batches(self) -> TrainBatchSampler | BudgetBatches:
+        """The training batch sampler (``len`` = batches per epoch on this rank), built once per run:
+        fixed ``data.batch_size`` clips, or up to ``data.max_tokens`` tokens per batch."""
+        if self._train_sampler is not None:
+            return self._train_sampler
         if self.train_records is None:
             self.setup("fit")
         rank, world = self._rank_world()
         dataset = VideoClipDataset(self.train_records.records, clip_config(self.config, "train"))
-        return TrainBatchSampler(dataset, self.config.data.batch_size, seed=self.config.train.seed,
-                                 rank=rank, world=world)
+        d, seed = self.config.data, self.config.train.seed
+        if d.max_tokens is None:
+            self._train_sampler = TrainBatchSampler(dataset, d.batch_size, seed=seed, rank=rank, world=world)
+        else:
+            counts = budget_counts(self.config, self.train_records.records, rank)
+            inner = TokenBudgetBatchSampler(counts, d.max_tokens, seed=seed, num_replicas=world, rank=rank)
+            self._train_sampler = BudgetBatches(dataset, inner)
+        return self._train_sampler
 
     def train_dataloader(self) -> DataLoader:
         sampler = self.train_batches()

@@ -16,7 +16,7 @@ from .config import RunConfig
 from .config_io import save_config
 from .datamodule import VideoDataModule
 from .export import export_model
-from .module import VideoClassifier, steps_per_epoch
+from .module import VideoClassifier
 from .toy_data import write_toy_dataset
 
 logger = logging.getLogger(__name__)
@@ -101,10 +101,7 @@ def train(config: RunConfig) -> dict:
             dirpath=out / "checkpoints", filename="step{step}", auto_insert_metric_name=False,
             every_n_train_steps=config.train.checkpoint_every_steps, save_top_k=-1))
     trainer = build_trainer(config, callbacks=callbacks, logger_name="train", fitting=True)
-    data.trainer = trainer
-    data.setup("fit")
-    steps = steps_per_epoch(len(data.train_batches()), config.train.optim.accumulate)
-    module = VideoClassifier(model, config, steps_per_epoch=steps)
+    module = VideoClassifier(model, config)  # steps per epoch come from the batch sampler inside fit
     if trainer.is_global_zero:
         save_config(config, out / "config.yaml")
     trainer.fit(module, datamodule=data, ckpt_path=resolve_resume(config))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from pathlib import Path
 
 import lightning as L
@@ -66,13 +67,25 @@ def build_trainer(config: RunConfig, *, callbacks: list, logger_name: str, fitti
     )
 
 
-def ensure_data(config: RunConfig) -> None:
-    """Write the generated dataset when ``data.synthetic`` asks for it and the train list is missing."""
+def ensure_data(config: RunConfig, *, wait_s: float = 600.0) -> None:
+    """Write the generated dataset when ``data.synthetic`` asks for it and the train list is missing.
+
+    Only the first process of a node writes (``LOCAL_RANK`` 0; torchrun and SLURM set it); the
+    others wait for its ``classes.txt``, which is written last.
+    """
     d = config.data
-    if d.synthetic and d.train_list is not None and not Path(d.train_list).exists():
-        root = Path(d.root or Path(d.train_list).parent)
+    if not (d.synthetic and d.train_list is not None and not Path(d.train_list).exists()):
+        return
+    root = Path(d.root or Path(d.train_list).parent)
+    if int(os.environ.get("LOCAL_RANK", os.environ.get("SLURM_LOCALID", "0"))) == 0:
         logger.info("writing %d generated videos under %s", d.synthetic, root)
         write_toy_dataset(root, d.synthetic, seed=config.train.seed)
+        return
+    deadline = time.monotonic() + wait_s
+    while not (root / "classes.txt").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {wait_s:.0f} s for local rank 0 to write the dataset under {root}")
+        time.sleep(0.5)
 
 
 def resolve_resume(config: RunConfig) -> str | None:

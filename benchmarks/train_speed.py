@@ -20,7 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-REDUCERS = {"none": [], "rlt": ["train.reducer.tau=0.1"], "rlt+random": ["train.reducer.tau=0.1", "train.reducer.keep=0.5"]}
+REDUCERS = {"none": [], "rlt": ["train.reducer.tau=0.1"],
+            "rlt+random": ["train.reducer.tau=0.1", "train.reducer.keep=0.5"]}
 
 
 def run(data: Path, out: Path, reducer: str, extra: list[str], args) -> dict:
@@ -66,11 +67,13 @@ def main() -> None:
     summary = {}
     for key, runs in results.items():
         summary[key] = {m: {"median": statistics.median(x[m] for x in runs), "min": min(x[m] for x in runs),
-                            "max": max(x[m] for x in runs)} for m in runs[0]}
+                            "max": max(x[m] for x in runs)}
+                        for m in runs[0]}
     args.out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "runs": results,
                                     "summary": summary}, indent=1))
     for key, s in summary.items():
-        print(f"{key:18s} " + "  ".join(f"{m}={v['median']:.1f} [{v['min']:.1f}, {v['max']:.1f}]" for m, v in s.items()))
+        cells = [f"{m}={v['median']:.1f} [{v['min']:.1f}, {v['max']:.1f}]" for m, v in s.items()]
+        print(f"{key:18s} " + "  ".join(cells))
 
 
 if __name__ == "__main__":

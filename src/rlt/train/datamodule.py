@@ -180,7 +180,9 @@ class VideoDataModule(L.LightningDataModule):
         sampler = ShardBatchSampler(len(dataset), batch, rank=rank, world=world)
         return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_eval, **self._loader_kwargs())
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> DataLoader | list:
+        if self.val_records is None:
+            return []  # no data.val_list: no validation during training
         return self._eval_loader("val")
 
     def test_dataloader(self) -> DataLoader:

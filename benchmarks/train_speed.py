@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 REDUCERS = {"none": [], "rlt": ["train.reducer.tau=0.1"],
-            "rlt+random": ["train.reducer.tau=0.1", "train.reducer.keep=0.5"]}
+            "rlt+random": ["train.reducer.tau=0.1", "train.reducer.keep=0.3"]}
 
 
 def run(data: Path, out: Path, reducer: str, extra: list[str], args) -> dict:

@@ -30,21 +30,24 @@ def budget_counts(config: RunConfig, records: list, rank: int) -> list[int]:
     """Tokens each training item brings into the encoder, for ``data.max_tokens`` batches.
 
     Counted once in DataLoader workers on the centre view (``rlt.data.token_counts``;
-    cached under ``out_dir/cache``): RLT's kept tokens for ``rlt`` / ``rlt+random``,
-    every token otherwise; ``random`` / ``rlt+random`` then keep their ``keep`` fraction.
-    Under DDP rank 0 counts and writes the cache first; the other ranks then read it.
+    cached under ``out_dir/cache``): RLT's kept tokens for reducers that start with
+    RLT, every token otherwise. ``random`` keeps ``round(keep * N0)`` of the ``N0``
+    grid tokens and ``rlt+random`` ``min(RLT's count, round(keep * N0))``, as
+    ``rlt.reducers`` does. Under DDP rank 0 counts and writes the cache first; the
+    other ranks then read it.
     """
     import torch.distributed as dist
 
     from rlt.data import TokenizeConfig
     from rlt.data.token_counts import compute_token_counts
+    from rlt.models import preset_config
 
     spec = config.train.reducer
-    vit = {**{"tubelet_size": 2, "patch_size": 16}, **{k: config.model.vit[k] for k in ("tubelet_size", "patch_size")
-                                                      if k in config.model.vit}}
-    rlt_based = spec.name in ("rlt", "rlt+random", "rlt+tome", "rlt+sta")
+    grid = {k: config.model.vit.get(k, getattr(preset_config(config.model.name), k))
+            for k in ("tubelet_size", "patch_size")}
+    rlt_based = spec.name.startswith("rlt")
     options = {k: spec.options[k] for k in ("tau", "mode", "norm") if k in spec.options} if rlt_based else {}
-    tokenize = TokenizeConfig(**vit, **options, dense=not rlt_based)
+    tokenize = TokenizeConfig(**grid, **options, dense=not rlt_based)
     clip = clip_config(config, "train")
     distributed = dist.is_available() and dist.is_initialized()
     cache = os.path.join(config.out_dir, "cache")
@@ -53,8 +56,13 @@ def budget_counts(config: RunConfig, records: list, rank: int) -> list[int]:
     counts = compute_token_counts(records, clip, tokenize, num_workers=config.data.num_workers, cache_dir=cache)
     if distributed and rank == 0:
         dist.barrier()
-    keep = float(spec.options.get("keep", 0.5)) if spec.name in ("random", "rlt+random") else 1.0
-    return [max(int(round(c * keep)), 1) for c in counts.budget_counts()]
+    budget = counts.budget_counts()
+    if spec.name in ("random", "rlt+random"):
+        d = config.data
+        grid_tokens = (d.num_frames // grid["tubelet_size"]) * (d.size // grid["patch_size"]) ** 2  # N0
+        cap = max(int(round(float(spec.options.get("keep", 0.5)) * grid_tokens)), 1)
+        budget = [min(c, cap) for c in budget]
+    return budget
 
 
 def read_split(config: RunConfig, split: str) -> Annotations:

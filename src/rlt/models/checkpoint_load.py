@@ -45,16 +45,6 @@ class LoadReport:
         return "\n".join(lines)
 
 
-def mismatch_error(report: LoadReport) -> CheckpointError:
-    """The :class:`CheckpointError` of a strict load that found missing, unexpected or mismatched tensors."""
-    return CheckpointError(
-        report.path,
-        f"({report.format} layout) does not match the model:\n{report.describe()}\n"
-        "pass strict=False to load the matching tensors and skip (and log) the rest",
-        report,
-    )
-
-
 def load_checkpoint(
     model: VideoViT, path: str | Path, *, strict: bool = True, trust_pickle: bool = False
 ) -> LoadReport:
@@ -123,7 +113,7 @@ def apply_state_dict(
             report.mismatched.append((key, tuple(value.shape), tuple(own[key].shape)))
     report.missing = [key for key in own if key not in state_dict]
     if strict and not report.clean:
-        raise mismatch_error(report)
+        raise CheckpointError(report)
     if not report.clean:
         logger.warning("partial load of %s, skipped:\n%s", path, report.describe())
 

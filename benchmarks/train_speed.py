@@ -32,7 +32,9 @@ def run(data: Path, out: Path, reducer: str, extra: list[str], args) -> dict:
            "train.augment.mixup=0", "train.augment.cutmix=0", "train.augment.erase=0", "train.val_every=0",
            "trainer.accelerator=cpu", "trainer.devices=1", f"trainer.max_epochs={args.epochs}",
            "trainer.logger=none", "trainer.progress_bar=false", f"out_dir={out}", *extra]
-    subprocess.run(cmd, check=True, capture_output=True, text=True, env=dict(os.environ))
+    done = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     epochs = json.loads((out / "train.json").read_text())["epochs"]
     last = epochs[-1]
     return {"seconds": last["seconds"], "steps": last["batches"], "tokens_per_step": last["tokens_per_step"],

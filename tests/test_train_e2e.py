@@ -111,11 +111,16 @@ def test_mid_epoch_resume_ends_with_the_same_weights(toy, tmp_path):
     resumed = load_config(None, overrides(toy, tmp_path / "cut", *common, f"train.resume={ckpt}"))
     summary = train(resumed)
     assert summary["global_step"] == 12
+    # Resuming from the end-of-epoch checkpoint must start epoch 1 with epoch 1's order, too.
+    again = load_config(None, overrides(toy, tmp_path / "again", *common,
+                                        f"train.resume={tmp_path / 'full' / 'checkpoints' / 'epoch0.ckpt'}"))
+    train(again)
     a = torch.load(tmp_path / "full" / "model" / "model.pt")["model"]
-    b = torch.load(tmp_path / "cut" / "model" / "model.pt")["model"]
-    assert a.keys() == b.keys()
-    for key in a:
-        torch.testing.assert_close(b[key], a[key], rtol=0, atol=1e-6, msg=key)
+    for run in ("cut", "again"):
+        b = torch.load(tmp_path / run / "model" / "model.pt")["model"]
+        assert a.keys() == b.keys()
+        for key in a:
+            torch.testing.assert_close(b[key], a[key], rtol=0, atol=1e-6, msg=f"{run}: {key}")
 
 
 def _torchrun(args: list[str], cwd: Path) -> subprocess.CompletedProcess:

@@ -171,8 +171,10 @@ class VideoDataModule(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         sampler = self.train_batches()
         trainer = self.trainer
-        # The first iterator is made before Lightning's set_epoch: start at the (restored) epoch.
-        sampler.set_epoch(trainer.current_epoch)
+        # Lightning makes the first iterator (and, with workers, prefetches) before its own set_epoch, and
+        # does not remake it when resuming. So start where the restored loop stands: epoch 0 in a fresh run,
+        # the next epoch after a checkpoint saved at an epoch's end. (Mid-epoch, load_state_dict refines it.)
+        sampler.resume(trainer.current_epoch, trainer.fit_loop.epoch_loop.batch_progress.current.completed)
 
         def consumed() -> tuple[int, int]:
             return trainer.current_epoch, trainer.fit_loop.epoch_loop.batch_progress.current.ready

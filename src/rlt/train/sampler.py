@@ -62,7 +62,10 @@ class TrainBatchSampler(Sampler[list[int]]):
             self.dataset.set_epoch(self.epoch)
 
     def resume(self, epoch: int, batches: int) -> None:
-        """Continue ``epoch`` after its first ``batches`` batches (from a checkpoint)."""
+        """Continue ``epoch`` after its first ``batches`` batches (from a checkpoint); a finished
+        epoch (a checkpoint saved at its end) continues with the start of the next one."""
+        if batches >= len(self):
+            epoch, batches = epoch + 1, 0
         self.set_epoch(epoch)
         self._skip = int(batches)
 

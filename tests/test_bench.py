@@ -88,13 +88,15 @@ def test_rlt_bench_on_a_real_video_lists_files_it_cannot_read(tmp_path):
 
 
 def test_rlt_bench_with_a_checkpoint_builds_the_model_it_describes(tmp_path):
-    torch.save({"model": create_model("vit-tiny-test", num_classes=3).state_dict()}, tmp_path / "ckpt.pth")
+    # A published VideoMAE width (ViT-S's 384), so the head count (6) follows from the weights.
+    torch.save({"model": create_model("vit-tiny-test", width=384, heads=6, num_classes=3).state_dict()},
+               tmp_path / "ckpt.pth")
     out = tmp_path / "bench.json"
     argv = ["bench", "--checkpoint", str(tmp_path / "ckpt.pth"), "--synthetic", "--num-frames", "4", "--size", "32",
             "--repeats", "1", "--warmup", "0", "--json", str(out)]
     assert main(argv) == 0
     model = json.loads(out.read_text())["config"]["model"]
-    assert (model["width"], model["depth"], model["num_classes"]) == (64, 2, 3)
+    assert (model["width"], model["heads"], model["depth"], model["num_classes"]) == (384, 6, 2, 3)
 
 
 def test_load_clip_resizes_short_side_and_centre_crops():

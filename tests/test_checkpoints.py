@@ -108,11 +108,11 @@ def test_load_checkpoint_into_a_preset_sets_eps_from_the_format(tmp_path):
 
 @pytest.mark.parametrize("wrapper, prefix", [("module", "encoder."), ("model", "module."), ("state_dict", "backbone.")])
 def test_original_pth_gives_hf_logits(tmp_path, wrapper, prefix):
-    hf = make_hf(hidden_size=128, intermediate_size=256, layer_norm_eps=1e-6)  # heads=2 inferred from width/64
+    hf = make_hf(hidden_size=128, intermediate_size=256, layer_norm_eps=1e-6)
     path = tmp_path / "videomae.pth"
     state = to_original_layout(hf.state_dict(), prefix)
     torch.save({wrapper: state, "epoch": 3, "args": argparse.Namespace(lr=1e-3)}, path)
-    model = from_pretrained(path)
+    model = from_pretrained(path, heads=2)  # width 128 is no VideoMAE preset: heads must be given
     assert (model.config.width, model.config.heads, model.config.mlp_dim, model.config.num_classes) == (128, 2, 256, 5)
     assert (model.config.norm_eps, model.config.fc_norm_eps) == (1e-6, 1e-6)
     x = clips()
@@ -213,9 +213,9 @@ def test_pickles_with_foreign_objects_need_trust_pickle(tmp_path):
 
 def test_unreadable_inputs_name_the_problem(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "videomae"}))
-    with pytest.raises(FileNotFoundError, match="model.safetensors"):
+    with pytest.raises(CheckpointError, match="model.safetensors"):
         from_pretrained(tmp_path)
-    with pytest.raises(FileNotFoundError, match="nope.pth"):
+    with pytest.raises(CheckpointError, match="nope.pth does not exist"):
         from_pretrained(tmp_path / "nope.pth")
     torch.save({"model": {"head.weight": torch.zeros(2, 2), "step": 3}}, tmp_path / "bad.pth")
     with pytest.raises(ValueError, match="'step'"):

@@ -98,13 +98,13 @@ def records(synthetic_videos):
     return good, [VideoRecord(str(synthetic_videos.empty), 98), VideoRecord(str(synthetic_videos.not_video), 99)]
 
 
-def test_items_per_mode(synthetic_videos):
+def test_items_per_split(synthetic_videos):
     good, _ = records(synthetic_videos)
-    for mode, shape in [("train", (4, 32, 32, 3)), ("val", (4, 32, 32, 3)), ("test", (6, 4, 32, 32, 3))]:
-        item = VideoClipDataset(good, ClipConfig(mode=mode, **SMALL))[1]
-        assert item["video"].shape == shape and item["video"].dtype == torch.uint8, mode
+    for split, shape in [("train", (4, 32, 32, 3)), ("val", (4, 32, 32, 3)), ("test", (6, 4, 32, 32, 3))]:
+        item = VideoClipDataset(good, ClipConfig(split=split, **SMALL))[1]
+        assert item["video"].shape == shape and item["video"].dtype == torch.uint8, split
         assert (item["label"], item["index"], item["requested"], item["failures"]) == (1, 1, 1, [])
-    val = VideoClipDataset(good, ClipConfig(mode="val", **SMALL))[0]["video"]
+    val = VideoClipDataset(good, ClipConfig(split="val", **SMALL))[0]["video"]
     frames = read_frames(good[0].path, [11, 13, 15, 17])  # centred in 30 frames: 11 before, 12 after
     assert [frame_number(f) for f in frames.numpy()] == [11, 13, 15, 17]
     assert torch.equal(val, center_crop(resize_short_side(frames, 32), 32))
@@ -112,7 +112,7 @@ def test_items_per_mode(synthetic_videos):
 
 def test_seeded_items_are_reproducible_and_epochs_differ(synthetic_videos):
     good, _ = records(synthetic_videos)
-    a, b = (VideoClipDataset(good, ClipConfig(mode="train", seed=3, **SMALL)) for _ in range(2))
+    a, b = (VideoClipDataset(good, ClipConfig(split="train", seed=3, **SMALL)) for _ in range(2))
     assert torch.equal(a[2]["video"], b[2]["video"])
     b.set_epoch(1)
     assert not torch.equal(a[2]["video"], b[2]["video"])
@@ -120,18 +120,18 @@ def test_seeded_items_are_reproducible_and_epochs_differ(synthetic_videos):
 
 def test_short_video_is_padded_and_counted(synthetic_videos):
     good, _ = records(synthetic_videos)
-    item = VideoClipDataset(good, ClipConfig(mode="val", num_frames=8, interval=8, size=32, short_side=32))[0]
+    item = VideoClipDataset(good, ClipConfig(split="val", num_frames=8, interval=8, size=32, short_side=32))[0]
     assert item["padded"] == 4  # frames 0, 8, 16, 24 then 24 four more times
     assert torch.equal(item["video"][3], item["video"][7])
 
 
 def test_ssv2_segments_without_flip(synthetic_videos):
     good, _ = records(synthetic_videos)
-    cfg = ClipConfig(mode="val", sampling="segments", num_frames=5, size=48, short_side=48, hflip=0.0)
+    cfg = ClipConfig(split="val", sampling="segments", num_frames=5, size=48, short_side=48, hflip=0.0)
     item = VideoClipDataset(good, cfg)[0]
     want = center_crop(read_frames(good[0].path, [3, 9, 15, 21, 27]), 48)  # middle of each 6-frame segment
     assert torch.equal(item["video"], want)
-    views = VideoClipDataset(good, ClipConfig(**{**cfg.__dict__, "mode": "test", "n_spatial": 1}))[0]["video"]
+    views = VideoClipDataset(good, ClipConfig(**{**cfg.__dict__, "split": "test", "n_spatial": 1}))[0]["video"]
     want = center_crop(read_frames(good[0].path, [1, 7, 13, 19, 25, 4, 10, 16, 22, 28]), 48)  # 1/4 and 3/4 in
     assert torch.equal(views.flatten(0, 1), want)
 
@@ -145,7 +145,7 @@ def test_raise_policy_raises_the_decode_error(synthetic_videos):
 
 def test_skip_policy_reports_every_failed_path_across_workers(synthetic_videos):
     good, bad = records(synthetic_videos)
-    ds = VideoClipDataset(good + bad, ClipConfig(mode="val", on_error="skip", **SMALL))
+    ds = VideoClipDataset(good + bad, ClipConfig(split="val", on_error="skip", **SMALL))
     loader = DataLoader(ds, batch_size=3, num_workers=2, collate_fn=collate_clips)
     report, seen = FailureReport(), []
     for batch in loader:
@@ -168,7 +168,7 @@ def test_skip_policy_gives_up_after_max_retries(synthetic_videos):
 
 
 def test_config_errors_name_the_argument():
-    for kwargs, match in [({"mode": "dev"}, "mode"), ({"on_error": "ignore"}, "on_error"),
+    for kwargs, match in [({"split": "dev"}, "split"), ({"on_error": "ignore"}, "on_error"),
                           ({"num_frames": 0}, "num_frames"), ({"n_spatial": 2}, "n_spatial"),
                           ({"sampling": "tsn"}, "sampling"), ({"fps": 0.0}, "fps")]:
         with pytest.raises(ValueError, match=match):
@@ -177,7 +177,7 @@ def test_config_errors_name_the_argument():
 
 def test_prepare_batch_normalises_and_packs_on_the_device(synthetic_videos):
     good, _ = records(synthetic_videos)
-    ds = VideoClipDataset(good[:3], ClipConfig(mode="val", **SMALL))
+    ds = VideoClipDataset(good[:3], ClipConfig(split="val", **SMALL))
     batch = collate_clips([ds[i] for i in range(3)])
     out = prepare_batch(batch, "cpu", TokenizeConfig(tau=0.1, tubelet_size=2, patch_size=16))
     assert out["clip"].shape == (3, 3, 4, 32, 32) and out["clip"].dtype == torch.float32
@@ -193,7 +193,7 @@ def test_prepare_batch_normalises_and_packs_on_the_device(synthetic_videos):
 
 def test_test_views_flatten_into_clips(synthetic_videos):
     good, _ = records(synthetic_videos)
-    ds = VideoClipDataset(good[:2], ClipConfig(mode="test", n_temporal=2, **SMALL))
+    ds = VideoClipDataset(good[:2], ClipConfig(split="test", n_temporal=2, **SMALL))
     out = prepare_batch(collate_clips([ds[0], ds[1]]), "cpu", TokenizeConfig())
     assert out["video"].shape == (12, 4, 32, 32, 3) and out["label"].tolist() == [0] * 6 + [1] * 6
     assert out["packed"].batch_size == 12

@@ -46,4 +46,4 @@ def test_demo_reports_bad_inputs(synthetic_videos, tmp_path, capsys, monkeypatch
     assert "vit-s" in capsys.readouterr().err
     monkeypatch.setitem(sys.modules, "PIL", None)  # as if pillow were not installed
     assert main(["demo", "--video", str(synthetic_videos.files["h264.mp4"]), "--out", str(tmp_path / "d")]) == 2
-    assert "pip install rlt-video[viz]" in capsys.readouterr().err
+    assert 'pip install -e ".[viz]"' in capsys.readouterr().err  # the hint comes from rlt.optional

@@ -111,16 +111,16 @@ def test_missing_input_fails_with_a_reason(tmp_path):
 
 
 def test_clips_are_decoded_one_at_a_time(synthetic_videos, monkeypatch):
-    import rlt.data
+    import rlt.data.decode
 
     calls = []
-    real = rlt.data.read_frames
+    real = rlt.data.decode.read_frames
 
     def spy(path, indices, **kwargs):
         calls.append(len(indices))
         return real(path, indices, **kwargs)
 
-    monkeypatch.setattr(rlt.data, "read_frames", spy)
+    monkeypatch.setattr(rlt.data.decode, "read_frames", spy)
     result = video_stats(synthetic_videos.files["h264.mp4"], StatsConfig(num_frames=4, interval=1, size=32))
     assert result.tally.clips == 7 and calls == [4] * 7  # never more than one clip's frames per decode
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import torch
 
@@ -16,16 +17,26 @@ class BackendUnavailableError(RuntimeError):
 
 
 def available_backends(
-    device: torch.device | str, dtype: torch.dtype, requires_grad: bool, *, dropout: bool = False
+    device: torch.device | str, dtype: torch.dtype, requires_grad: bool, *, dropout: bool = False,
+    key_bias: bool = False,
 ) -> list[str]:
-    """Names of the backends that can run on this device, dtype and grad mode.
+    """Names of the backends that can run on this device, dtype and grad mode (and key bias, if asked).
 
     Those ``auto`` considers come first, fastest first; the rest follow in
     registry order. Example on a CPU machine: ``["sdpa_loop", "math", "sdpa_nested"]``.
     """
     device = torch.device(device)
     names = list(auto_order(device.type)) + [n for n in BACKENDS if n not in auto_order(device.type)]
-    return [n for n in names if BACKENDS[n].check(device, dtype, requires_grad, dropout)[0]]
+    return [n for n in names if _can_run(n, device, dtype, requires_grad, dropout, key_bias)]
+
+
+def _can_run(name: str, device: torch.device, dtype: torch.dtype, requires_grad: bool, dropout: bool,
+             key_bias: bool) -> bool:
+    backend = BACKENDS[name]
+    return (backend.key_bias or not key_bias) and backend.check(device, dtype, requires_grad, dropout)[0]
+
+
+_warned_fallbacks: set[tuple[str, str]] = set()
 
 
 def select_backend(
@@ -35,6 +46,7 @@ def select_backend(
     *,
     dropout: bool = False,
     backend: str = "auto",
+    key_bias: bool = False,
 ) -> str:
     """The backend :func:`packed_attention` would run for inputs like these.
 
@@ -43,6 +55,13 @@ def select_backend(
     the first available name in the device's fastest-first order is returned.
     Raises ``ValueError`` for an unknown name and :class:`BackendUnavailableError`,
     with the reason, for a forced backend that cannot run.
+
+    With ``key_bias`` (ToMe's proportional attention after a merge) only backends
+    that take a per-key bias qualify (math, sdpa_loop, flex). The rule for a forced
+    backend that takes none (flash_varlen, xformers, sdpa_nested): the call runs on
+    the first bias-capable backend in ``auto``'s order instead, with a warning
+    naming both, once per pair. Blocks before the first merge carry no bias and
+    keep the forced backend.
     """
     device = torch.device(device)
     source = "backend argument"
@@ -51,7 +70,7 @@ def select_backend(
         source = ENV_VAR
     if backend == "auto":
         for name in auto_order(device.type):
-            if BACKENDS[name].check(device, dtype, requires_grad, dropout)[0]:
+            if _can_run(name, device, dtype, requires_grad, dropout, key_bias):
                 return name
         raise BackendUnavailableError(f"no attention backend can run on {device}, {dtype}")
     if backend not in BACKENDS:
@@ -61,6 +80,19 @@ def select_backend(
     ok, reason = BACKENDS[backend].check(device, dtype, requires_grad, dropout)
     if not ok:
         raise BackendUnavailableError(f"attention backend {backend!r} (from {source}) cannot run: {reason}")
+    if key_bias and not BACKENDS[backend].key_bias:
+        candidates = [n for n in auto_order(device.type) if _can_run(n, device, dtype, requires_grad, dropout, True)]
+        if not candidates:
+            raise BackendUnavailableError(f"no attention backend takes a key bias on {device}, {dtype}")
+        fallback = candidates[0]
+        if (backend, fallback) not in _warned_fallbacks:
+            _warned_fallbacks.add((backend, fallback))
+            warnings.warn(
+                f"attention backend {backend!r} (from {source}) takes no per-key bias (proportional attention "
+                f"after token merging); running {fallback!r} for those calls",
+                stacklevel=3,
+            )
+        return fallback
     return backend
 
 
@@ -106,6 +138,8 @@ def packed_attention(
     backend: str = "auto",
     dropout_p: float = 0.0,
     scale: float | None = None,
+    key_bias: torch.Tensor | None = None,
+    host_seqlens: tuple[int, ...] | None = None,
 ) -> torch.Tensor:
     """Block-diagonal attention over a packed batch: no clip attends to another.
 
@@ -121,12 +155,28 @@ def packed_attention(
     :func:`select_backend`); a name forces that backend. Zero-length sequences
     are allowed.
 
+    ``key_bias (N,)``, when given, is added to every query's logit for that key
+    (ToMe's proportional attention: ``log`` of each merged token's size); see
+    :func:`select_backend` for which backends take it. ``host_seqlens``, the
+    sequence lengths already on the host (``rlt.ops.Segments.host_seqlens``),
+    spares the backends that loop over sequences a device sync per call.
+
     Example: ``cu_seqlens = [0, 2, 3]`` packs a 2-token and a 1-token clip; the
     third row's output is its own ``v`` row, whatever rows 0-1 hold.
     """
     _check_inputs(q, k, v, cu_seqlens, max_seqlen, dropout_p)
+    if key_bias is not None and key_bias.shape != q.shape[:1]:
+        raise ValueError(f"key_bias must have shape ({q.shape[0]},), got {tuple(key_bias.shape)}")
     requires_grad = torch.is_grad_enabled() and (q.requires_grad or k.requires_grad or v.requires_grad)
-    name = select_backend(q.device, q.dtype, requires_grad, dropout=dropout_p > 0.0, backend=backend)
+    name = select_backend(
+        q.device, q.dtype, requires_grad, dropout=dropout_p > 0.0, backend=backend, key_bias=key_bias is not None
+    )
     if q.shape[0] == 0:  # nothing to attend; some kernels reject empty inputs
         return q.clone()  # (0, H, D), still on q's autograd graph
-    return BACKENDS[name](q, k, v, cu_seqlens, max_seqlen, dropout_p=dropout_p, scale=scale)
+    chosen = BACKENDS[name]
+    extra = {}
+    if key_bias is not None:
+        extra["key_bias"] = key_bias
+    if host_seqlens is not None and chosen.host_seqlens:
+        extra["host_seqlens"] = tuple(host_seqlens)
+    return chosen(q, k, v, cu_seqlens, max_seqlen, dropout_p=dropout_p, scale=scale, **extra)

@@ -93,10 +93,12 @@ def flex_packed_attention(
     *,
     dropout_p: float = 0.0,
     scale: float | None = None,
+    key_bias: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Block-diagonal attention as one compiled FlexAttention call over the padded batch.
 
     ``q, k, v: (N, heads, head_dim)``; ``cu_seqlens: (B+1,)``. Returns ``(N, heads, head_dim)``.
+    ``key_bias (N,)`` is added to every logit of that key (a ``score_mod``).
     FlexAttention has no dropout, so ``dropout_p`` must be 0.
     """
     if dropout_p > 0.0:
@@ -108,7 +110,17 @@ def flex_packed_attention(
     def to_flex(x: torch.Tensor) -> torch.Tensor:
         return F.pad(x, (0, 0, 0, 0, 0, padded - n)).transpose(0, 1).unsqueeze(0)  # (1, H, P, D)
 
-    out = _compiled_flex()(to_flex(q), to_flex(k), to_flex(v), block_mask=block_mask, scale=scale)  # (1, H, P, D)
+    score_mod = None
+    if key_bias is not None:
+        bias = F.pad(key_bias.float(), (0, padded - n))  # (P,): padding keys are masked out anyway
+
+        def score_mod(score: torch.Tensor, b: torch.Tensor, h: torch.Tensor, q_idx: torch.Tensor,
+                      kv_idx: torch.Tensor) -> torch.Tensor:
+            return score + bias[kv_idx]
+
+    out = _compiled_flex()(
+        to_flex(q), to_flex(k), to_flex(v), score_mod=score_mod, block_mask=block_mask, scale=scale
+    )  # (1, H, P, D)
     return out[0, :, :n].transpose(0, 1)  # (N, H, D)
 
 

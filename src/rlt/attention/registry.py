@@ -10,7 +10,7 @@ import torch
 from . import flash_varlen, flex, reference, sdpa_loop, sdpa_nested, xformers_fmha
 from .capability import Capability
 
-AttentionFn = Callable[..., torch.Tensor]  # (q, k, v, cu_seqlens, max_seqlen, *, dropout_p, scale)
+AttentionFn = Callable[..., torch.Tensor]  # (q, k, v, cu_seqlens, max_seqlen, *, dropout_p, scale[, key_bias][, host_seqlens])
 CheckFn = Callable[[torch.device, torch.dtype, bool, bool], Capability]  # (device, dtype, requires_grad, dropout)
 
 
@@ -21,6 +21,8 @@ class Backend:
     name: str
     fn: AttentionFn  # q, k, v: (N, heads, head_dim) -> (N, heads, head_dim)
     check: CheckFn  # -> (ok, reason it cannot run)
+    key_bias: bool = False  # takes key_bias (N,): an additive logit per key (ToMe's proportional attention)
+    host_seqlens: bool = False  # loops over sequences and takes their lengths from the host (no device sync)
 
     def __call__(self, *args, **kwargs) -> torch.Tensor:
         return self.fn(*args, **kwargs)
@@ -29,10 +31,10 @@ class Backend:
 BACKENDS: dict[str, Backend] = {
     b.name: b
     for b in (
-        Backend("math", reference.math_attention, reference.check),
-        Backend("sdpa_loop", sdpa_loop.sdpa_loop_attention, sdpa_loop.check),
+        Backend("math", reference.math_attention, reference.check, key_bias=True, host_seqlens=True),
+        Backend("sdpa_loop", sdpa_loop.sdpa_loop_attention, sdpa_loop.check, key_bias=True, host_seqlens=True),
         Backend("sdpa_nested", sdpa_nested.sdpa_nested_attention, sdpa_nested.check),
-        Backend("flex", flex.flex_packed_attention, flex.check),
+        Backend("flex", flex.flex_packed_attention, flex.check, key_bias=True),
         Backend("flash_varlen", flash_varlen.flash_varlen_attention, flash_varlen.check),
         Backend("xformers", xformers_fmha.xformers_attention, xformers_fmha.check),
     )

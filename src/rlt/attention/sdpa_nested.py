@@ -34,7 +34,10 @@ def sdpa_nested_attention(
     offsets = cu_seqlens.to(torch.int64)
 
     def nest(x: torch.Tensor) -> torch.Tensor:
-        nested = torch.nested.nested_tensor_from_jagged(x, offsets, max_seqlen=max_seqlen)  # (B, j, H, D)
+        # SDPA on jagged tensors wants contiguous values (its math kernel refuses anything else),
+        # but the model hands over strided views of one fused qkv projection (``qkv.unbind(1)``).
+        # ``contiguous()`` copies only those views; already-contiguous inputs pass through.
+        nested = torch.nested.nested_tensor_from_jagged(x.contiguous(), offsets, max_seqlen=max_seqlen)  # (B, j, H, D)
         return nested.transpose(1, 2)  # (B, H, j, D)
 
     out = F.scaled_dot_product_attention(nest(q), nest(k), nest(v), dropout_p=dropout_p, scale=scale)

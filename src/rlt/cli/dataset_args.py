@@ -8,9 +8,11 @@ writes each row the moment its video finishes.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 
+from .outputs import output_argument
 from .sampling_args import non_negative_int
 
 
@@ -24,8 +26,9 @@ def add_dataset_arguments(parser: argparse.ArgumentParser, *, csv_help: str) -> 
     parser.add_argument("--workers", type=non_negative_int, default=1,
                         help="decode this many videos at once in worker processes, one thread each "
                         "(default 1: in this process); output order does not depend on it")
-    parser.add_argument("--json", metavar="PATH", help="write config, one row per video and the summary as JSON")
-    parser.add_argument("--csv", metavar="PATH", help=csv_help)
+    output_argument(parser, "--json", metavar="PATH", help="write config, one row per video and the summary as JSON "
+                    "(missing folders are created)")
+    output_argument(parser, "--csv", metavar="PATH", help=csv_help)
     parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
                         help="progress on stderr: a bar on a terminal, plain lines otherwise (default auto)")
 
@@ -44,13 +47,10 @@ def stream(
 
     ``summary`` needs ``add(result)`` and ``to_json()``; results with an ``error``
     attribute are failures. ``csv_rows(row)`` turns one JSON row into CSV rows.
-    Returns ``summary``.
+    ``job.crashed(item, reason)`` gives the failed row of an input whose worker
+    process died. Returns ``summary``.
     """
-    from rlt.stats.csv_stream import CsvStream
-    from rlt.stats.inputs import ListOptions, count_inputs, iter_inputs
-    from rlt.stats.json_stream import JsonStream
-    from rlt.stats.parallel import ordered_map
-    from rlt.stats.progress import Progress
+    from rlt.stats import CsvStream, JsonStream, ListOptions, Progress, count_inputs, iter_inputs, ordered_map
 
     lists = ListOptions(root=args.root, ssv2_labels=args.ssv2_labels)
     show = args.progress != "none"
@@ -62,8 +62,15 @@ def stream(
             bar = {"auto": None, "bar": True, "lines": False}[args.progress]
             progress = stack.enter_context(Progress(count_inputs(args.paths, lists), desc=f"rlt {args.command}",
                                                     bar=bar))
-        for result in ordered_map(job, iter_inputs(args.paths, lists), workers=args.workers):
+        warned = False
+        results = ordered_map(job, iter_inputs(args.paths, lists), workers=args.workers, on_crash=job.crashed)
+        for result in results:
             summary.add(result)
+            if not warned and getattr(result, "duplicated_frames", 0):
+                warned = True
+                print(f"rlt {args.command}: warning: frames are sampled above the frame rate of {result.path} "
+                      f"({result.source_fps:.4g} fps), so frames repeat; they are reported as duplicated_frames and "
+                      "counted neither kept nor dropped", file=sys.stderr)
             failed = hasattr(result, "error")
             row = result.row()
             if json_out:

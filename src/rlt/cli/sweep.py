@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from .dataset_args import add_dataset_arguments, config_json, stream
-from .sampling_args import add_clip_arguments, clip_config, float_list, int_list, usage_error
+from .outputs import output_argument
+from .sampling_args import add_clip_arguments, clip_config, float_list, int_list
 
 DEFAULT_TAUS = "0,0.025,0.05,0.075,0.1,0.15,0.2,0.3"
 
@@ -27,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "with the paper's tau=0.1 marked. Exit status as for `rlt stats`.",
     )
     add_dataset_arguments(p, csv_help="write one row per (video, sampling, tau) as CSV")
-    p.add_argument("--out", metavar="FILE.png", help="draw the curves (needs matplotlib: rlt-video[viz])")
+    output_argument(p, "--out", metavar="FILE.png", help="draw the curves (needs matplotlib: `pip install -e '.[viz]'` "
+                    "in the checkout; missing folders are created)")
     p.add_argument("--taus", type=float_list, default=float_list(DEFAULT_TAUS),
                    help=f"comma-separated thresholds (default {DEFAULT_TAUS})")
     rate = p.add_mutually_exclusive_group()
@@ -40,25 +42,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rlt.stats.sweep import Sampling
+    from rlt.stats import Sampling
 
     samplings = tuple(Sampling(fps=f) for f in args.fps) if args.fps else \
         tuple(Sampling(interval=i) for i in (args.interval or (4,)))
-    try:
-        config = clip_config(args, tau=max(args.taus), interval=samplings[0].interval, fps=samplings[0].fps)
-        for s in samplings:
-            s.apply(config)  # validates every sampling before any work
-    except ValueError as err:
-        return usage_error("sweep", str(err))
-    from rlt.viz.optional import import_optional
+    config = clip_config(args, tau=max(args.taus), interval=samplings[0].interval, fps=samplings[0].fps)
+    for s in samplings:
+        clip_config(args, tau=max(args.taus), interval=s.interval, fps=s.fps)  # every sampling valid before work
+    from rlt.optional import import_optional
 
-    try:
-        import_optional("av", "video", purpose="decode videos")
-        if args.out:
-            import_optional("matplotlib", "viz", purpose="draw the sweep plot")
-    except ImportError as err:
-        print(f"rlt sweep: {err}", file=sys.stderr)
-        return 2
+    import_optional("av", "video", purpose="decode videos")
+    if args.out:
+        import_optional("matplotlib", "viz", purpose="draw the sweep plot")
     summary = sweep(args, config, samplings)
     print(summary.table())
     if args.out:
@@ -74,12 +69,15 @@ def _describe(result) -> str:
     """The point nearest the paper's tau = 0.1 at the first sampling, as a progress line."""
     (sampling, tau), tally = min(result.tallies.items(), key=lambda item: abs(item[0][1] - 0.1))
     clips = f"{tally.clips} clip{'' if tally.clips == 1 else 's'}"
-    return f"{result.path}: {clips} at {sampling.label}, kept {100 * tally.kept_fraction:.1f}% at tau={tau:g}"
+    from .stats import not_counted
+
+    return (f"{result.path}: {clips} at {sampling.label}, kept {100 * tally.kept_fraction:.1f}% at tau={tau:g}"
+            f"{not_counted(tally)}")
 
 
 def sweep(args: argparse.Namespace, config, samplings):
     """Stream every input through :class:`rlt.stats.SweepJob`, writing rows as they finish."""
-    from rlt.stats.sweep import POINT_FIELDS, SweepJob, SweepSummary
+    from rlt.stats import POINT_FIELDS, SweepJob, SweepSummary
 
     base = {k: v for k, v in config.to_dict().items() if k not in ("tau", "interval", "fps")}
     settings = {**base, "taus": list(args.taus),
@@ -97,7 +95,7 @@ def sweep(args: argparse.Namespace, config, samplings):
 
 def draw(summary, path: str) -> None:
     """One curve per sampling setting, from the pooled tallies."""
-    from rlt.viz.sweep_plot import SweepSeries, plot_sweep
+    from rlt.viz import SweepSeries, plot_sweep
 
     series = []
     for s in summary.samplings:

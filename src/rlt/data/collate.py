@@ -49,15 +49,19 @@ class TokenizeConfig:
     dense: bool = False  # keep every token (no reduction), same packed format
 
 
-def pack_video(video: torch.Tensor, config: TokenizeConfig) -> PackedBatch:
-    """uint8 ``(B, T, H, W, 3)`` (or with a views axis ``(B, V, ...)``, flattened to ``B*V`` clips) -> packed batch."""
-    if video.dim() == 6:
-        video = video.flatten(0, 1)  # (B*V, T, H, W, 3): views become clips
-    clip = normalize(video, channels_last=True)  # (B, C, T, H, W) float32
+def pack_clip(clip: torch.Tensor, config: TokenizeConfig) -> PackedBatch:
+    """Normalised float ``(B, C, T, H, W)`` -> packed batch: RLT, or every token when ``config.dense``."""
     if config.dense:
         return tokenize_dense(clip, tubelet_size=config.tubelet_size, patch_size=config.patch_size)
     return tokenize(clip, tau=config.tau, tubelet_size=config.tubelet_size, patch_size=config.patch_size,
                     mode=config.mode, norm=config.norm)
+
+
+def pack_video(video: torch.Tensor, config: TokenizeConfig) -> PackedBatch:
+    """uint8 ``(B, T, H, W, 3)`` (or with a views axis ``(B, V, ...)``, flattened to ``B*V`` clips) -> packed batch."""
+    if video.dim() == 6:
+        video = video.flatten(0, 1)  # (B*V, T, H, W, 3): views become clips
+    return pack_clip(normalize(video, channels_last=True), config)  # normalised (B, C, T, H, W) float32
 
 
 def prepare_batch(
@@ -66,6 +70,7 @@ def prepare_batch(
     """Move a collated uint8 batch to ``device``; add ``"clip"`` (normalised float ``(B, C, T, H, W)``)
     and, unless ``config`` is ``None``, ``"packed"`` (:class:`~rlt.ops.PackedBatch` on ``device``).
 
+    The clip is normalised once and the packed tokens are gathered from it.
     Test-mode batches ``(B, V, ...)`` are flattened to ``B*V`` clips (``label`` is
     repeated to match); average the model's outputs over each item's ``V`` views.
     """
@@ -74,9 +79,10 @@ def prepare_batch(
     if video.dim() == 6:
         labels = labels.repeat_interleave(video.shape[1])
         video = video.flatten(0, 1)
-    out = dict(batch, video=video, label=labels, clip=normalize(video, channels_last=True))
+    clip = normalize(video, channels_last=True)  # (B, C, T, H, W) float32
+    out = dict(batch, video=video, label=labels, clip=clip)
     if config is not None:
-        out["packed"] = pack_video(video, config)
+        out["packed"] = pack_clip(clip, config)
     return out
 
 

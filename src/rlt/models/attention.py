@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rlt.attention import packed_attention
+from rlt.ops import Segments
 
 
 class Attention(nn.Module):
@@ -31,8 +32,14 @@ class Attention(nn.Module):
         self.proj = nn.Linear(width, width)
         self.proj_drop = nn.Dropout(proj_drop)
 
-    def forward(self, x: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int) -> torch.Tensor:
-        """``x (N, D)``, ``cu_seqlens (B+1,)`` int32 -> ``(N, D)``."""
+    def forward(
+        self, x: torch.Tensor, segments: Segments, *, return_keys: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """``x (N, D)`` laid out by ``segments`` -> ``(N, D)``; with ``return_keys`` also the keys ``(N, H, hd)``.
+
+        Rows that stand for several merged tokens (``segments.sizes``) get ToMe's
+        proportional attention: ``log(size)`` is added to their key's logits.
+        """
         n, d = x.shape
         bias = None
         if self.q_bias is not None:
@@ -40,7 +47,9 @@ class Attention(nn.Module):
         qkv = F.linear(x, self.qkv.weight, bias).view(n, 3, self.heads, self.head_dim)  # (N, 3, H, hd)
         q, k, v = qkv.unbind(1)  # each (N, H, hd)
         out = packed_attention(
-            q, k, v, cu_seqlens, max_seqlen, backend=self.backend,
+            q, k, v, segments.cu_seqlens, segments.max_seqlen, backend=self.backend,
             dropout_p=self.attn_drop if self.training else 0.0,
+            key_bias=segments.key_bias, host_seqlens=segments.host_seqlens,
         )  # (N, H, hd)
-        return self.proj_drop(self.proj(out.reshape(n, d)))
+        out = self.proj_drop(self.proj(out.reshape(n, d)))  # (N, D)
+        return (out, k) if return_keys else out

@@ -5,8 +5,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from rlt.ops import Grid, Segments
+
 from .attention import Attention
 from .drop_path import DropPath
+from .reduction import BlockHook, BlockTokens
 
 
 class Mlp(nn.Module):
@@ -48,15 +51,33 @@ class Block(nn.Module):
             self.gamma_1 = self.gamma_2 = None
 
     def forward(
-        self, x: torch.Tensor, cu_seqlens: torch.Tensor, max_seqlen: int, sequence_ids: torch.Tensor
-    ) -> torch.Tensor:
-        """``x (N, D)`` -> ``(N, D)``; ``sequence_ids (N,)`` gives drop path its per-clip draws."""
-        num_clips = cu_seqlens.numel() - 1
-        y = self.attn(self.norm1(x), cu_seqlens, max_seqlen)  # (N, D)
+        self,
+        x: torch.Tensor,
+        segments: Segments,
+        hook: BlockHook | None = None,
+        positions: torch.Tensor | None = None,
+        grid: Grid | None = None,
+        index: int = 0,
+    ) -> tuple[torch.Tensor, Segments, torch.Tensor | None]:
+        """``x (N, D)`` laid out by ``segments`` -> ``(x (N1, D), segments, rows (N1,) or None)``.
+
+        Without a ``hook`` ``N1 = N`` and ``rows`` is ``None``. A hook (an in-model
+        reducer) runs between the attention and the MLP and may merge or drop rows;
+        it sees ``positions (N,)``, ``grid`` and this block's ``index``. Drop path
+        draws one decision per clip (``segments.ids``).
+        """
+        if hook is not None and hook.needs_keys:
+            y, keys = self.attn(self.norm1(x), segments, return_keys=True)  # (N, D), (N, H, hd)
+        else:
+            y, keys = self.attn(self.norm1(x), segments), None
         if self.gamma_1 is not None:
             y = self.gamma_1 * y
-        x = x + self.drop_path(y, sequence_ids, num_clips)
-        y = self.mlp(self.norm2(x))  # (N, D)
+        x = x + self.drop_path(y, segments.ids, segments.batch_size)
+        rows = None
+        if hook is not None:
+            reduced = hook(BlockTokens(x, segments, keys, positions, grid, index))
+            x, segments, rows = reduced.x, reduced.segments, reduced.rows
+        y = self.mlp(self.norm2(x))  # (N1, D)
         if self.gamma_2 is not None:
             y = self.gamma_2 * y
-        return x + self.drop_path(y, sequence_ids, num_clips)
+        return x + self.drop_path(y, segments.ids, segments.batch_size), segments, rows

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from .checkpoint_config import format_norm_eps, infer_config, is_sinusoid
-from .checkpoint_files import read_checkpoint
+from .checkpoint_files import CheckpointError, read_checkpoint
 from .checkpoint_keys import to_model_keys
 from .vit import VideoViT
 
@@ -45,15 +45,14 @@ class LoadReport:
         return "\n".join(lines)
 
 
-class CheckpointError(ValueError):
-    """A strict load found missing, unexpected or mismatched tensors; ``report`` lists them."""
-
-    def __init__(self, report: LoadReport) -> None:
-        self.report = report
-        super().__init__(
-            f"checkpoint {report.path} ({report.format} layout) does not match the model:\n{report.describe()}\n"
-            "pass strict=False to load the matching tensors and skip (and log) the rest"
-        )
+def mismatch_error(report: LoadReport) -> CheckpointError:
+    """The :class:`CheckpointError` of a strict load that found missing, unexpected or mismatched tensors."""
+    return CheckpointError(
+        report.path,
+        f"({report.format} layout) does not match the model:\n{report.describe()}\n"
+        "pass strict=False to load the matching tensors and skip (and log) the rest",
+        report,
+    )
 
 
 def load_checkpoint(
@@ -77,14 +76,16 @@ def from_pretrained(
 ) -> VideoViT:
     """Build a ``VideoViT`` with the checkpoint's own config and load it; returned in eval mode.
 
-    The config comes from HF ``config.json`` or, for ``.pth`` files, from tensor
-    shapes (see :func:`rlt.models.checkpoint_config.infer_config`); ``overrides``
-    set any ``ViTConfig`` field (e.g. ``heads=`` for a width outside VideoMAE's
-    presets, ``pooling=``, ``length_embed=True`` with ``strict=False``).
+    The config comes from the tensor shapes plus HF ``config.json``, which must
+    agree with them (see :func:`rlt.models.checkpoint_config.infer_config`);
+    nothing the weights cannot prove is guessed: a missing head count raises
+    :class:`CheckpointError` saying what to pass. ``overrides`` set any ``ViTConfig``
+    field (e.g. ``heads=`` for a width outside VideoMAE's presets or HF weights
+    without their config.json, ``pooling=``, ``length_embed=True`` with ``strict=False``).
     """
     raw = read_checkpoint(path, trust_pickle=trust_pickle)
     state_dict, fmt = to_model_keys(raw.state_dict)
-    model = VideoViT(infer_config(state_dict, fmt, raw.hf_config, **overrides))
+    model = VideoViT(infer_config(state_dict, fmt, raw.hf_config, source=raw.path, **overrides))
     apply_state_dict(model, state_dict, fmt, raw.path, strict=strict, hf_config=raw.hf_config)
     return model.eval()
 
@@ -122,7 +123,7 @@ def apply_state_dict(
             report.mismatched.append((key, tuple(value.shape), tuple(own[key].shape)))
     report.missing = [key for key in own if key not in state_dict]
     if strict and not report.clean:
-        raise CheckpointError(report)
+        raise mismatch_error(report)
     if not report.clean:
         logger.warning("partial load of %s, skipped:\n%s", path, report.describe())
 

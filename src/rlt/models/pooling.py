@@ -27,14 +27,27 @@ def pool_packed(x: torch.Tensor, packed: PackedBatch, mode: str = "mean") -> tor
       the full ``T'*H'*W'`` grid had every dropped token copied its run's token.
     - ``"first"``: the clip's first token (``(0, 0, 0)``, which RLT always keeps), as
       VideoMAE does when ``use_mean_pooling`` is off.
+
+    After in-model merging (``packed.sizes`` set) ``"mean"`` and ``"run_weighted"``
+    weight each row by how many tokens it stands for (ToMe's size-weighted mean;
+    the run lengths of merged tokens are not tracked), and ``"first"`` is refused.
     """
     if x.shape[0] != packed.num_tokens:
         raise ValueError(f"x has {x.shape[0]} rows but the packed batch has {packed.num_tokens} tokens")
+    if mode not in POOLINGS:
+        raise ValueError(f"unknown pooling {mode!r}; expected one of {', '.join(map(repr, POOLINGS))}")
     if mode == "first":
+        if packed.merged:
+            raise ValueError("pooling 'first' needs each clip's first token, which an in-model reducer may merge away")
         return x[packed.cu_seqlens[:-1].long()]  # (B, D)
     b = packed.batch_size
     ids = packed.sequence_ids  # (N,)
-    if mode == "mean":
+    if packed.merged:
+        acc_dtype = torch.promote_types(x.dtype, torch.float32)
+        weights = packed.sizes.to(acc_dtype)  # (N,)
+        sums = segment_sum(x.to(acc_dtype) * weights[:, None], ids, b)  # (B, D)
+        counts = segment_sum(weights, ids, b).clamp_min(1)  # (B,)
+    elif mode == "mean":
         sums = segment_sum(x, ids, b)  # (B, D)
         counts = packed.seqlens.to(sums.dtype).clamp_min(1)  # (B,)
     elif mode == "run_weighted":
@@ -42,6 +55,4 @@ def pool_packed(x: torch.Tensor, packed: PackedBatch, mode: str = "mean") -> tor
         weights = packed.lengths.to(acc_dtype)  # (N,)
         sums = segment_sum(x.to(acc_dtype) * weights[:, None], ids, b)  # (B, D)
         counts = segment_sum(weights, ids, b).clamp_min(1)  # (B,): T'*H'*W' for a valid RLT plan
-    else:
-        raise ValueError(f"unknown pooling {mode!r}; expected one of {', '.join(map(repr, POOLINGS))}")
     return (sums / counts[:, None]).to(x.dtype)

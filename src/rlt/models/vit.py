@@ -14,6 +14,7 @@ from .block import Block
 from .config import ViTConfig
 from .length_embed import LengthEmbedding
 from .pooling import pool_packed
+from .reduction import TokenReducer
 from .sincos import sinusoid_table
 from .tubelet_embed import TubeletEmbed
 
@@ -79,15 +80,28 @@ class VideoViT(nn.Module):
             if isinstance(module, nn.LayerNorm):
                 module.eps = self.config.fc_norm_eps if name == "fc_norm" else self.config.norm_eps
 
-    def as_packed(self, x: torch.Tensor | PackedBatch) -> PackedBatch:
-        """Check the input against the config; a dense clip becomes a packed batch of all its tokens."""
+    def as_packed(self, x: torch.Tensor | PackedBatch, reducer: TokenReducer | None = None) -> PackedBatch:
+        """Check the input against the config; a dense clip becomes a packed batch.
+
+        With an input ``reducer`` (``rlt``, ``random``, ...) the clip is packed with
+        the tokens it keeps; otherwise (or for an in-model reducer) with every token.
+        """
         c = self.config
         if isinstance(x, torch.Tensor):
             if x.dim() != 5 or x.shape[1] != c.in_chans:
                 raise ValueError(f"expected a clip (B, {c.in_chans}, T, H, W), got shape {tuple(x.shape)}")
+            if reducer is not None:
+                return reducer.pack(x, tubelet_size=c.tubelet_size, patch_size=c.patch_size)
             return tokenize_dense(x, tubelet_size=c.tubelet_size, patch_size=c.patch_size)
         if not isinstance(x, PackedBatch):
             raise TypeError(f"expected a (B, C, T, H, W) tensor or a PackedBatch, got {type(x).__name__}")
+        if reducer is not None and reducer.needs_clip:
+            raise ValueError(
+                f"reducer {getattr(reducer, 'name', reducer)!r} plans which tokens enter the model, so it needs "
+                "the clip (B, C, T, H, W), not an already packed batch"
+            )
+        if x.merged:
+            raise ValueError("packed batch was already merged inside a model; pass the clip or an unmerged batch")
         if (x.tubelet_size, x.patch_size) != (c.tubelet_size, c.patch_size):
             raise ValueError(
                 f"packed batch has tubelet_size={x.tubelet_size}, patch_size={x.patch_size}; "
@@ -127,18 +141,37 @@ class VideoViT(nn.Module):
             x = x + self.length_embed(packed.lengths).to(x.dtype)
         return self.pos_drop(x)
 
-    def forward_features(self, x: torch.Tensor | PackedBatch) -> PackedBatch:
-        """Run the encoder; returns the same plan carrying features ``tokens (N, D)``."""
-        packed = self.as_packed(x)
+    def forward_features(self, x: torch.Tensor | PackedBatch, reducer: TokenReducer | None = None) -> PackedBatch:
+        """Run the encoder; returns the plan carrying features ``tokens (N, D)``.
+
+        ``reducer`` (see :mod:`rlt.reducers`) decides which tokens enter and, for
+        in-model reducers, merges or prunes between a block's attention and its
+        MLP; it receives ``layer_tokens``. A batch reduced inside the model comes
+        back marked ``merged`` (its rows no longer map onto ``keep``).
+        """
+        packed = self.as_packed(x, reducer)
         h = self.embed_tokens(packed)  # (N, D)
-        ids = packed.sequence_ids  # (N,)
-        cu, max_len = packed.cu_seqlens, packed.max_seqlen
-        for blk in self.blocks:
+        segments = packed.segments  # one host read of the clip lengths per forward
+        rows = None  # (N1,) after a reduction: the packed token each row stands for
+        counts = [segments.seqlens]
+        depth = len(self.blocks)
+        for index, blk in enumerate(self.blocks):
+            hook = reducer.block_hook(index, depth) if reducer is not None else None
+            positions = None
+            if hook is not None:
+                positions = packed.positions if rows is None else packed.positions[rows]  # (N,)
+            args = (h, segments, hook, positions, packed.grid, index)
             if self.grad_checkpointing and torch.is_grad_enabled():
-                h = checkpoint(blk, h, cu, max_len, ids, use_reentrant=False)
+                h, segments, picked = checkpoint(blk, *args, use_reentrant=False)
             else:
-                h = blk(h, cu, max_len, ids)
-        return packed.with_tokens(self.norm(h))
+                h, segments, picked = blk(*args)
+            if picked is not None:
+                rows = picked if rows is None else rows[picked]
+            counts.append(segments.seqlens)
+        if reducer is not None:
+            reducer.record(torch.stack(counts))  # (depth + 1, B)
+        h = self.norm(h)
+        return packed.with_tokens(h) if rows is None else packed.with_segments(h, segments, rows)
 
     def forward_head(self, features: PackedBatch, *, pre_logits: bool = False) -> torch.Tensor:
         """Pool per clip, ``fc_norm``, classify: ``features.tokens (N, D)`` -> ``(B, num_classes)``.
@@ -149,9 +182,13 @@ class VideoViT(nn.Module):
         pooled = self.head_drop(pooled)
         return pooled if pre_logits else self.head(pooled)
 
-    def forward(self, x: torch.Tensor | PackedBatch) -> torch.Tensor:
-        """``(B, C, T, H, W)`` clip or packed batch -> logits ``(B, num_classes)``."""
-        return self.forward_head(self.forward_features(x))
+    def forward(self, x: torch.Tensor | PackedBatch, reducer: TokenReducer | None = None) -> torch.Tensor:
+        """``(B, C, T, H, W)`` clip or packed batch -> logits ``(B, num_classes)``.
+
+        ``reducer``: an :mod:`rlt.reducers` reducer (``none``, ``rlt``, ``random``,
+        ``rlt+random``, ``tome``, ``sta``); without one every token is used.
+        """
+        return self.forward_head(self.forward_features(x, reducer))
 
 
 def _init_weights(module: nn.Module) -> None:

@@ -53,8 +53,26 @@ def check_video(video: torch.Tensor, tubelet_size: int, patch_size: int) -> Grid
     return Grid(t // tubelet_size, h // patch_size, w // patch_size)
 
 
+def check_float_video(video: torch.Tensor) -> None:
+    """Raise ``ValueError`` unless ``video`` is floating point (a normalised clip, not decoded frames).
+
+    A dtype check only: it reads no values, so it costs no device sync.
+    """
+    if not video.is_floating_point():
+        raise ValueError(
+            f"video must be a normalised float clip (B, C, T, H, W), got dtype {video.dtype}; "
+            "convert decoded uint8 frames with rlt.ops.normalize(frames) first"
+        )
+
+
 def check_tau(tau: float) -> float:
-    """Return ``tau`` as a float if it is finite and >= 0, else raise ``ValueError``."""
+    """Return ``tau`` as a float if it is a finite number >= 0, else raise ``ValueError``.
+
+    Strings and bools are refused even though ``float()`` would take them
+    (``"0.1"``, ``True``): a threshold that arrives as one is a caller's bug.
+    """
+    if isinstance(tau, (bool, str, bytes)):
+        raise ValueError(f"tau must be a non-negative number, got {type(tau).__name__} {tau!r}")
     try:
         value = float(tau)
     except (TypeError, ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .grid import check_choice, check_tau, check_video
+from .grid import check_choice, check_float_video, check_tau, check_video
 
 MODES = ("previous", "anchor")
 NORMS = ("l1", "l2")
@@ -36,24 +36,6 @@ def _end_frames(video: torch.Tensor, tubelet_size: int) -> tuple[torch.Tensor, t
     return first, last
 
 
-def static_distances(
-    video: torch.Tensor,
-    *,
-    tubelet_size: int = 2,
-    patch_size: int = 16,
-    norm: str = "l1",
-) -> torch.Tensor:
-    """Distance of every tubelet to its predecessor (mode ``"previous"``).
-
-    ``(B, C, T, H, W) -> (B, T'-1, H', W')`` float32: entry ``t-1`` compares the
-    last frame of tubelet ``t`` with the first frame of tubelet ``t-1``.
-    """
-    check_video(video, tubelet_size, patch_size)
-    check_choice("norm", norm, NORMS)
-    first, last = _end_frames(video, tubelet_size)
-    return _patch_distance(last[:, :, 1:], first[:, :, :-1], patch_size, norm)
-
-
 def static_keep(
     video: torch.Tensor,
     *,
@@ -76,11 +58,17 @@ def static_keep(
 
     Example, one patch, ``tau=0.1``, l1 distances to the predecessor
     ``[0.0, 0.5, 0.0]`` over ``T'=4`` gives ``keep = [True, False, True, False]``.
+
+    Raises ``ValueError`` for integer or bool clips (call :func:`rlt.ops.normalize`
+    first), for a ``tau`` that is not a finite number >= 0, and for clips holding
+    NaN or +-inf, naming them (see :func:`check_finite`).
     """
     grid = check_video(video, tubelet_size, patch_size)
+    check_float_video(video)
     tau = check_tau(tau)
     check_choice("mode", mode, MODES)
     check_choice("norm", norm, NORMS)
+    check_finite(video)
     b = video.shape[0]
     keep = torch.ones(b, grid.t, grid.h, grid.w, dtype=torch.bool, device=video.device)
     if grid.t == 1:
@@ -91,6 +79,26 @@ def static_keep(
         keep[:, 1:] = dist > tau
         return keep
     return _anchor_keep(first, last, keep, tau, patch_size, norm)
+
+
+def check_finite(video: torch.Tensor) -> None:
+    """Raise ``ValueError`` naming the clips of ``video (B, ...)`` that hold NaN or +-inf.
+
+    Any comparison with NaN is false, so without this check a NaN tubelet would
+    read as static and be dropped without a word. One reduction pass (NaN and
+    +-inf reach the extremes) and one host read of its two scalars; the
+    per-clip search runs only when something is wrong.
+    """
+    if video.numel() == 0:
+        return
+    lo, hi = video.aminmax()
+    if bool(torch.isfinite(lo) & torch.isfinite(hi)):
+        return
+    bad = (~torch.isfinite(video.flatten(1))).any(1).nonzero().flatten().tolist()
+    raise ValueError(
+        f"video clip(s) at batch index {bad} hold NaN or infinite values; "
+        "the static test cannot compare them (fix or drop those clips)"
+    )
 
 
 def _anchor_keep(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .grid import check_video
+from .grid import check_float_video, check_video
 from .packed import PackedBatch
 from .static import static_keep
 
@@ -37,6 +37,11 @@ def tokenize(
     units; the paper uses 0.1). Returns a :class:`PackedBatch` whose ``tokens``
     are the kept tubelets' pixels ``(N, C*ts*p*p)`` in ``(c, dt, dy, dx)`` order,
     on the same device and in the same dtype as ``video``.
+
+    Raises ``ValueError`` for integer / bool clips (decoded frames: call
+    :func:`rlt.ops.normalize` first), a ``tau`` that is not a finite number >= 0
+    (strings and bools included), and clips holding NaN or +-inf, naming their
+    batch indices: such a clip cannot be compared, and a NaN would read as static.
     """
     keep = static_keep(video, tau=tau, tubelet_size=tubelet_size, patch_size=patch_size, mode=mode, norm=norm)
     tokens = gather_tubelets(video, keep, tubelet_size, patch_size)
@@ -46,6 +51,7 @@ def tokenize(
 def tokenize_dense(video: torch.Tensor, *, tubelet_size: int = 2, patch_size: int = 16) -> PackedBatch:
     """Every token of every clip, in the same packed format (no reduction)."""
     t_, h_, w_ = check_video(video, tubelet_size, patch_size)
+    check_float_video(video)
     keep = torch.ones(video.shape[0], t_, h_, w_, dtype=torch.bool, device=video.device)
     tokens = gather_tubelets(video, keep, tubelet_size, patch_size)
     return PackedBatch.from_keep(keep, tokens, tubelet_size=tubelet_size, patch_size=patch_size)

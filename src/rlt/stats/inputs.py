@@ -5,9 +5,11 @@ folder of 100,000 files is never listed into memory; the order is the file
 system's (stable for an unchanged folder), and every result row carries its
 path. List files are parsed by :mod:`rlt.data.annotations`, which reads one
 list whole. Hidden entries (names starting with ".") are skipped, symlinked
-folders are not followed (no cycles), and inside folders only files with a
-video extension count as inputs. A path given explicitly is always accounted
-for: a file that is not a readable video, a folder without videos and an
+folders are not followed (no cycles), and inside folders only entries with a
+video extension count as inputs. Every such entry is accounted for: a broken
+symbolic link, a symbolic link loop or a link to a folder is listed as failed
+with that reason, never skipped. A path given explicitly is always accounted
+for too: a file that is not a readable video, a folder without videos and an
 empty list are each reported as failed.
 """
 
@@ -18,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rlt.data.annotations import VIDEO_EXTENSIONS  # the data layer's idea of a video file name
+from rlt.data.errors import file_problem
 
 LIST_EXTENSIONS = frozenset({".txt", ".csv", ".tsv", ".lst", ".json"})
 
@@ -51,9 +54,21 @@ def walk_folder(folder: str) -> Iterator[InputItem]:
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     subfolders.append(entry.path)  # only folder names are held, never file names
-                elif _is_video_name(entry.name) and entry.is_file():
-                    yield InputItem(entry.path)
+                elif _is_video_name(entry.name):
+                    yield _video_entry(entry)
         stack.extend(reversed(subfolders))
+
+
+def _video_entry(entry: os.DirEntry) -> InputItem:
+    """A folder entry named like a video: to decode, or failed with the reason a link cannot be followed."""
+    if entry.is_symlink():
+        problem = file_problem(entry.path)
+        if problem == "a folder, not a video file":
+            return InputItem(entry.path, "symbolic link to a folder, named like a video; linked folders are not "
+                                         "followed")
+        if problem and problem != "file is empty (0 bytes)":  # an empty target fails when decoded, as a file would
+            return InputItem(entry.path, problem)
+    return InputItem(entry.path)
 
 
 @dataclass(frozen=True)
@@ -99,7 +114,8 @@ def iter_inputs(paths: Iterable[str | os.PathLike], lists: ListOptions = ListOpt
         if os.path.isdir(path):
             yield from _or_report(walk_folder(path), path, "no video files in this folder")
         elif not os.path.exists(path):
-            yield InputItem(path, "no such file or folder")
+            problem = file_problem(path)
+            yield InputItem(path, "no such file or folder" if problem == "no such file" else problem)
         elif os.path.splitext(path)[1].lower() in LIST_EXTENSIONS:
             yield from _or_report(list_entries(path, lists), path, "the list names no videos")
         else:

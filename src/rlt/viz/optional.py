@@ -1,20 +1,5 @@
-"""Import an optional dependency, or fail with a message naming the extra that installs it."""
+"""Re-export of :func:`rlt.optional.import_optional` for code written before it moved there."""
 
-from __future__ import annotations
+from rlt.optional import import_optional
 
-import importlib
-from types import ModuleType
-
-
-def import_optional(module: str, extra: str, *, purpose: str = "") -> ModuleType:
-    """``import_optional("matplotlib", "viz")`` returns the module or raises ``ImportError``.
-
-    The message reads e.g. "matplotlib is needed to draw plots; install it with
-    `pip install rlt-video[viz]`".
-    """
-    try:
-        return importlib.import_module(module)
-    except ImportError as err:
-        top = module.split(".")[0]
-        why = f" to {purpose}" if purpose else ""
-        raise ImportError(f"{top} is needed{why}; install it with `pip install rlt-video[{extra}]`") from err
+__all__ = ["import_optional"]

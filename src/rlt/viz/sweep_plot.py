@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .optional import import_optional
+from rlt.optional import import_optional
 
 PAPER_TAU = 0.1  # the paper's default threshold, marked on both panels
 

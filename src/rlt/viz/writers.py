@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .optional import import_optional
+from rlt.optional import import_optional
 
 STILL_SUFFIXES = (".png",)
 ANIMATED_SUFFIXES = (".gif", ".mp4")

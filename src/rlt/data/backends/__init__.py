@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...optional import MissingExtraError, install_hint
 from ..info import VideoInfo
 
 ENV_VAR = "RLT_VIDEO_BACKEND"  # forces the backend used when none is passed
@@ -74,12 +75,14 @@ def resolve_backend(name: str | None) -> str:
         for candidate in AUTO_ORDER:
             if loads(candidate):
                 return candidate
-        raise ImportError(f"no video backend is installed: pip install rlt-video[video] (tried {list(AUTO_ORDER)})")
+        raise MissingExtraError(f"no video backend is installed (tried {list(AUTO_ORDER)}); install PyAV from the rlt "
+                                f"checkout with `{install_hint('video')}`", extra="video")
     if name not in BACKENDS:
         raise ValueError(f"backend must be one of {['auto', *BACKENDS]}, got {name!r}")
     if not is_available(name):
         spec = BACKENDS[name]
-        raise ImportError(f"backend {name!r} needs the {spec.requires!r} package: pip install rlt-video[{spec.extra}]")
+        raise MissingExtraError(f"backend {name!r} needs the {spec.requires!r} package; install it from the rlt "
+                                f"checkout with `{install_hint(spec.extra)}`", extra=spec.extra)
     return name
 
 

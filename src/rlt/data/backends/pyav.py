@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import os
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from ..errors import VideoDecodeError
+from ...optional import import_optional
+from ..errors import VideoDecodeError, file_problem
 from ..info import VideoInfo, info_from_pts
-
-INSTALL_HINT = "PyAV is needed to decode video: pip install rlt-video[video]"
-
 
 def import_av() -> Any:
     """Import PyAV, or say which extra installs it."""
-    try:
-        import av
-    except ImportError as e:
-        raise ImportError(INSTALL_HINT) from e
-    return av
+    return import_optional("av", "video", purpose="decode video")
 
 
 def check_file(path: str) -> None:
-    """Raise :class:`VideoDecodeError` for a path that is not a non-empty file."""
-    if not os.path.exists(path):
-        raise VideoDecodeError(path, "no such file")
-    if not os.path.isfile(path):
-        raise VideoDecodeError(path, "not a regular file")
-    if os.path.getsize(path) == 0:
-        raise VideoDecodeError(path, "file is empty (0 bytes)")
+    """Raise :class:`VideoDecodeError` for a path that is not a non-empty file, saying why (:func:`file_problem`)."""
+    problem = file_problem(path)
+    if problem:
+        raise VideoDecodeError(path, problem)
 
 
 def open_video(path: str) -> tuple[Any, Any]:
@@ -39,12 +29,23 @@ def open_video(path: str) -> tuple[Any, Any]:
     check_file(path)
     try:
         container = av.open(path)
-    except (av.FFmpegError, UnicodeDecodeError) as e:
+    except av.FFmpegError as e:  # the path is in the exception's text already; keep FFmpeg's own words
+        raise VideoDecodeError(path, f"cannot open: not a video FFmpeg can read ({e.strerror or e})") from e
+    except UnicodeDecodeError as e:
         raise VideoDecodeError(path, f"cannot open: {e}") from e
+    name = container.format.name
+    if name == "image2" or name.endswith("_pipe"):  # FFmpeg reads a lone picture as a one-frame "video"
+        container.close()
+        raise VideoDecodeError(path, f"a still image ({name.removesuffix('_pipe')}), not a video")
     if not container.streams.video:
         container.close()
         raise VideoDecodeError(path, "no video stream")
     return container, container.streams.video[0]
+
+
+def odd_size(info: VideoInfo) -> bool:
+    """Whether the frames have an odd width or height: other backends then defer to PyAV (they disagree there)."""
+    return bool(info.width % 2 or info.height % 2)
 
 
 def rotation_of(frame: Any) -> int:

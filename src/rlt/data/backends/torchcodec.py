@@ -6,19 +6,19 @@ from typing import Any
 
 import numpy as np
 
+from ...optional import import_optional
 from ..errors import VideoDecodeError
 from ..info import VideoInfo
+from . import pyav
+from .pyav import odd_size
 
 
 def import_torchcodec() -> Any:
     """Import torchcodec's decoder, or say what installs it."""
     try:
-        from torchcodec.decoders import VideoDecoder
-    except ImportError as e:
-        raise ImportError(
-            "the torchcodec backend needs torchcodec<0.14 and the system FFmpeg libraries: "
-            "pip install rlt-video[video-torchcodec] and apt-get install ffmpeg"
-        ) from e
+        module = import_optional("torchcodec.decoders", "video-torchcodec",
+                                 purpose="use the torchcodec backend (it also needs `apt-get install ffmpeg`)")
+        VideoDecoder = module.VideoDecoder
     except RuntimeError as e:  # the wheel is there but cannot load FFmpeg's shared libraries
         raise ImportError(f"torchcodec is installed but cannot load FFmpeg (apt-get install ffmpeg): {e}") from e
     return VideoDecoder
@@ -30,7 +30,13 @@ def read(path: str, wanted: list[int], info: VideoInfo) -> list[np.ndarray]:
     ``seek_mode="exact"`` scans the file once so frame ``i`` is the ``i``-th by
     timestamp, as in :func:`rlt.data.probe`. torchcodec applies rotation itself;
     it is undone here because :func:`rlt.data.read_frames` rotates for every backend.
+
+    Odd-sized frames are read with PyAV, the reference: for them FFmpeg's colour
+    conversion takes another path in each library (up to 80 levels apart on 4:2:0
+    video), while even-sized frames convert identically (see docs/data.md).
     """
+    if odd_size(info):
+        return pyav.read(path, wanted, info)
     decoder_cls = import_torchcodec()
     try:
         decoder = decoder_cls(path, device="cpu", dimension_order="NHWC", seek_mode="exact")

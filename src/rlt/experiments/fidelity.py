@@ -35,6 +35,13 @@ class FidelityOutcome:
         return [(k, r.get("error", "")) for k, r in self.results.items() if r.get("status") != "ok"]
 
 
+def recipe(plan: FidelityPlan) -> dict:
+    """The settings every run shares (not the grid), as stored in result.json: a cached run is reused only
+    when they match, so adding seeds or trainings reuses the runs already done."""
+    grid = ("trainings", "intervals", "seeds", "taus")
+    return json.loads(json.dumps({k: v for k, v in plan.to_dict().items() if k not in grid}))
+
+
 def command(run: Run) -> list[str]:
     """The ``rlt`` command line of a run (without its overrides)."""
     return [sys.executable, "-m", "rlt.cli.main", run.kind]
@@ -95,10 +102,11 @@ def run_experiment(
     out, data = Path(out_dir).resolve(), Path(data_dir).resolve()
     runs_dir = out / "runs"
     outcome = FidelityOutcome()
+    stamp = recipe(plan)
     for run in plan_runs(plan):
         run_dir = runs_dir / run.key
         cached = _read(run_dir / RESULT)
-        if cached and cached.get("status") == "ok" and cached.get("plan") == plan.to_dict():
+        if cached and cached.get("status") == "ok" and cached.get("plan") == stamp:
             outcome.results[run.key], outcome.reused = cached, outcome.reused + 1
             if on_run:
                 on_run(run, cached, True)
@@ -111,7 +119,7 @@ def run_experiment(
             result = _execute(run, args, run_dir, timeout)
             outcome.ran += 1
         result.update(kind=run.kind, training=run.training, interval=run.interval, seed=run.seed,
-                      eval_reducer=run.eval_reducer, eval_tau=run.eval_tau, plan=plan.to_dict())
+                      eval_reducer=run.eval_reducer, eval_tau=run.eval_tau, plan=stamp)
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / RESULT).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
         outcome.results[run.key] = result

@@ -49,7 +49,7 @@ def test_bad_plans_are_refused():
     with pytest.raises(ValueError, match="unknown trainings"):
         FidelityPlan(trainings=("rlt", "magic"))
     with pytest.raises(ValueError, match="size=60 must be a multiple of patch_size=16"):
-        FidelityPlan(size=60)
+        FidelityPlan(size=60, patch_size=16)
 
 
 def test_stat_is_mean_and_sample_std():

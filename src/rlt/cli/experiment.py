@@ -21,6 +21,14 @@ def _name_list(text: str) -> tuple[str, ...]:
     return items
 
 
+_GRID = ("trainings", "intervals", "seeds", "taus")
+_HELP = {"epochs": "training epochs per run", "num_frames": "frames per clip fed to the model",
+         "size": "crop side fed to the model", "patch_size": "ViT patch side", "width": "ViT width",
+         "depth": "ViT blocks", "heads": "attention heads", "batch_size": "clips per training step",
+         "lr": "peak learning rate", "num_workers": "DataLoader decoding processes per run",
+         "eval_views": "temporal views per test video"}
+
+
 def _seed_list(text: str) -> tuple[int, ...]:
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:
@@ -53,7 +61,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--intervals", type=int_list, help="frame intervals (default 4,1)")
     f.add_argument("--seeds", type=_seed_list, help="training seeds (default 0,1,2)", metavar="S,S,...")
     f.add_argument("--taus", type=float_list, help="inference thresholds for the dense model (default 0.05,0.1,0.2,0.3)")
-    f.add_argument("--epochs", type=positive_int, help="training epochs per run (default 6)")
+    from rlt.experiments.fidelity_plan import FidelityPlan
+
+    for field in dataclasses.fields(FidelityPlan):  # the recipe's numbers: --epochs, --size, --lr, ...
+        if field.name in _GRID or field.name == "extra":
+            continue
+        kind = positive_float if field.name == "lr" else (non_negative_int if field.name == "num_workers"
+                                                          else positive_int)
+        f.add_argument("--" + field.name.replace("_", "-"), type=kind, default=None,
+                       help=f"{_HELP[field.name]} (default {field.default})")
     f.add_argument("--set", dest="extra", action="append", default=[], metavar="key=value",
                    help="extra override for every rlt train / eval call (repeatable), e.g. trainer.accelerator=gpu")
     f.add_argument("--timeout", type=positive_float, help="seconds before one run is stopped and counted failed")
@@ -67,7 +83,7 @@ def _plan(args: argparse.Namespace):
     from rlt.experiments.fidelity_plan import TINY, FidelityPlan
 
     values = dict(TINY) if args.tiny else {}
-    for name in ("trainings", "intervals", "seeds", "taus", "epochs"):
+    for name in _GRID + tuple(_HELP):
         if getattr(args, name) is not None:
             values[name] = getattr(args, name)
     if args.extra:

@@ -16,7 +16,7 @@ batches do, so both have the same mean tokens per batch; once with
 Step time: one training step of ``--model`` on the packed batch (forward,
 cross-entropy, backward), interleaved fixed / budget batch by batch. Memory: the
 peak resident set size during the step minus the RSS before it, sampled every
-0.5 ms by a thread; the script re-runs itself with ``MALLOC_MMAP_THRESHOLD_=65536``
+2 ms by a thread; the script re-runs itself with ``MALLOC_MMAP_THRESHOLD_=65536``
 so large tensors are returned to the OS when freed and RSS follows the live tensors.
 """
 
@@ -129,21 +129,25 @@ class PeakRSS:
             return int(f.read().split()[1]) * PAGE
 
     def _watch(self) -> None:
-        while not self._stop.wait(0.0005):
+        while not self._stop.wait(0.002):
             self.peak = max(self.peak, self._rss())
 
 
-def train_step(model: torch.nn.Module, clips: list[torch.Tensor], tau: float) -> tuple[float, int, int]:
-    """``(seconds, peak RSS growth in bytes, tokens)`` of forward + loss + backward on one batch."""
+def train_step(model: torch.nn.Module, clips: list[torch.Tensor], tau: float) -> tuple[float, int, int, float]:
+    """``(seconds, peak RSS growth in bytes, tokens, CPU seconds)`` of forward + loss + backward on one batch.
+
+    CPU seconds (all threads of this process) track the work done and suffer less
+    than wall time from other processes on a shared machine.
+    """
     packed = rlt.tokenize(normalize(torch.stack(clips), channels_last=True), tau=tau)
     labels = torch.zeros(len(clips), dtype=torch.long)
     with PeakRSS() as mem:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         loss = torch.nn.functional.cross_entropy(model(packed), labels)
         loss.backward()
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     model.zero_grad(set_to_none=True)
-    return seconds, mem.growth, int(packed.seqlens.sum())
+    return seconds, mem.growth, int(packed.seqlens.sum()), cpu
 
 
 def spread(values: list[float]) -> str:
@@ -179,7 +183,8 @@ def main() -> None:
         plans[name] = epochs_of(sampler, args.epochs)
         how = [pack_epoch(counts, max_tokens, epoch=e, seed=args.seed, open_batches=window,
                           num_batches=sampler.num_batches)[1] for e in range(args.epochs)]
-        print(f"{name}: open_batches={window}, max_tokens={max_tokens} ({max_tokens / np.mean(counts):.2f} mean clips), "
+        print(f"{name}: open_batches={window}, max_tokens={max_tokens} "
+              f"({max_tokens / np.mean(counts):.2f} mean clips), "
               f"{sampler.num_batches} batches every epoch; epochs packed by the first shuffle {how.count(0)}, "
               f"by a redrawn shuffle {sum(a > 0 for a in how)}, by best fit {how.count(-1)}")
     budget = plans["budget"]
@@ -200,7 +205,8 @@ def main() -> None:
     print(f"tokens per batch when each epoch decodes another random crop of every clip (budget {sampler.max_tokens}):")
     print(f"{'batches':<8} {'n':>5} {'median':>9} {'mean':>9} {'std':>8} {'min':>9} {'max':>9} {'cv':>6}  over budget")
     for name, epochs in plans.items():
-        actual = [sum(clips[i][2][e % args.train_views] for i in b) for e, batches in enumerate(epochs) for b in batches]
+        actual = [sum(clips[i][2][e % args.train_views] for i in b)
+                  for e, batches in enumerate(epochs) for b in batches]
         over = sum(a > sampler.max_tokens for a in actual)
         print(f"{name:<8} {len(actual):>5} {spread(actual)}  {over} (worst {max(actual) / sampler.max_tokens:.2f}x)")
 
@@ -214,13 +220,16 @@ def main() -> None:
             for name, batches in runs.items():  # interleaved: the shared machine's load hits both alike
                 if k < len(batches):
                     results[name].append(train_step(model, [clips[i][1] for i in batches[k]], args.tau))
+                    print(f"  epoch {epoch} step {k} {name}: {results[name][-1][0]:.2f} s, "
+                          f"{results[name][-1][2]} tokens", file=sys.stderr, flush=True)
     if not args.timed_epochs:
         return
     print(f"\n{args.model} training step (forward + backward), {args.timed_epochs} epoch(s), interleaved:")
     print(f"{'batches':<8} {'metric':<16} {'median':>9} {'mean':>9} {'std':>8} {'min':>9} {'max':>9} {'cv':>6}")
     for name, rows in results.items():
-        seconds, growth, tokens = zip(*rows)
+        seconds, growth, tokens, cpu = zip(*rows)
         print(f"{name:<8} {'step ms':<16} {spread([s * 1e3 for s in seconds])}")
+        print(f"{name:<8} {'step CPU ms':<16} {spread([s * 1e3 for s in cpu])}")
         print(f"{name:<8} {'peak RSS +MiB':<16} {spread([g / 2**20 for g in growth])}")
         print(f"{name:<8} {'tokens':<16} {spread(list(tokens))}")
         print(f"{name:<8} {'epoch s':<16} {sum(seconds) / args.timed_epochs:9.1f}  "

@@ -3,11 +3,13 @@
 ``tests/test_attention.py`` calls the backends on fresh contiguous q/k/v; the model
 passes strided views of one fused projection (``qkv.unbind(1)``), on which
 ``sdpa_nested`` used to fail (issue 13, defect 2). These tests use only the public
-API (``model(video)``, ``model(rlt.tokenize(video))``) so they survive changes to
-the block signatures.
+API (``model(video)``, ``model(rlt.tokenize(video))``, ``model(video, reducer=...)``)
+so they survive changes to the block signatures.
 """
 
 from __future__ import annotations
+
+import functools
 
 import pytest
 import torch
@@ -16,6 +18,7 @@ import rlt
 from rlt.attention import BACKENDS, available_backends, math_attention, packed_attention
 from rlt.models import create_model
 from rlt.ops import cu_seqlens_from
+from rlt.reducers import create
 
 # Torch's own CPU fallback for jagged SDPA builds a prototype nested tensor internally and warns.
 pytestmark = pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors:UserWarning")
@@ -33,15 +36,30 @@ def video(device: str) -> torch.Tensor:
     return x.to(device)
 
 
-def forward_backward(name: str, device: str, packed: bool) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def model_input(how: str, x: torch.Tensor) -> tuple[object, dict]:
+    """What the model is called with: ``model(video)``, ``model(rlt.tokenize(video))`` or a reducer."""
+    if how == "dense":
+        return x, {}
+    if how == "tokenized":
+        return rlt.tokenize(x), {}
+    return x, {"reducer": create(how, **({"r": 2} if how == "tome" else {}))}
+
+
+def forward_backward(name: str, device: str, how: str) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Logits and every parameter's gradient of a fixed-seed vit-tiny-test forced onto backend ``name``."""
     torch.manual_seed(0)
     model = create_model("vit-tiny-test", attention_backend=name).to(device)
-    x = video(device)
-    logits = model(rlt.tokenize(x) if packed else x)
+    inputs, kwargs = model_input(how, video(device))
+    logits = model(inputs, **kwargs)
     weights = torch.linspace(-1, 1, logits.numel(), device=device).view_as(logits)
     (logits * weights).sum().backward()
     return logits.detach(), {n: p.grad.detach() for n, p in model.named_parameters() if p.grad is not None}
+
+
+@functools.lru_cache(maxsize=None)
+def math_reference(device: str, how: str) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """:func:`forward_backward` on the math backend, computed once per input kind."""
+    return forward_backward("math", device, how)
 
 
 def backends_on(device: str) -> list[pytest.param]:
@@ -54,11 +72,14 @@ def backends_on(device: str) -> list[pytest.param]:
     return params
 
 
-@pytest.mark.parametrize("packed", [False, True], ids=["dense", "tokenized"])
+# tome merges inside the model: its proportional attention needs a per-key bias, which some
+# backends lack; those hand the merged blocks to a bias-capable backend (with a warning).
+@pytest.mark.filterwarnings("ignore:.*per-key bias:UserWarning")
+@pytest.mark.parametrize("how", ["dense", "tokenized", "rlt", "tome"])
 @pytest.mark.parametrize("device, name", [p for d in DEVICES for p in backends_on(d)])
-def test_backend_through_model_matches_math(device: str, name: str, packed: bool) -> None:
-    ref_logits, ref_grads = forward_backward("math", device, packed)
-    logits, grads = forward_backward(name, device, packed)
+def test_backend_through_model_matches_math(device: str, name: str, how: str) -> None:
+    ref_logits, ref_grads = math_reference(device, how)
+    logits, grads = forward_backward(name, device, how)
     torch.testing.assert_close(logits, ref_logits, atol=1e-5, rtol=1e-5)
     assert grads.keys() == ref_grads.keys() and len(grads) > 0
     for key, grad in grads.items():

@@ -86,11 +86,13 @@ def test_folder_with_another_model_type_is_refused(hf_folder, tmp_path):
         ("patch_size", 8, r"patch_size=8 but the weights have 16"),
         ("num_attention_heads", 3, r"num_attention_heads=3, which does not divide the weights' width 64"),
         ("id2label", {"0": "a", "1": "b"}, r"lists 2 labels but the classifier has 5 outputs"),
+        ("num_attention_heads", None, r"config.json without num_attention_heads"),
     ],
 )
 def test_config_that_contradicts_the_weights_is_refused(hf_folder, tmp_path, field, value, match):
     _, folder = hf_folder
-    path = copy_of(folder, tmp_path, edit=lambda c: c.update({field: value}))
+    edit = (lambda c: c.pop(field)) if value is None else (lambda c: c.update({field: value}))
+    path = copy_of(folder, tmp_path, edit=edit)
     with pytest.raises(CheckpointError, match=match) as err:
         from_pretrained(path)
     assert "\n" not in str(err.value) and str(path) in str(err.value)

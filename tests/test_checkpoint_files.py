@@ -156,6 +156,20 @@ def test_binary_garbage(tmp_path):
     assert "is not a torch.save checkpoint" in load_error(path)
 
 
+def test_zip_that_is_not_a_torch_checkpoint(tmp_path):
+    path = tmp_path / "photos.pth"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.jpg", b"\xff\xd8 not really")
+    assert "is a zip archive but not a torch.save checkpoint (no data.pkl among ['a.jpg'])" in load_error(path)
+
+
+def test_long_utf8_text_cut_mid_character_is_still_text(tmp_path):
+    path = tmp_path / "notes.pth"
+    path.write_text("aé" * 400, encoding="utf-8")  # 3 bytes a pair: byte 512 is the first half of an "é"
+    assert path.read_bytes()[511:512] == "é".encode()[:1]
+    assert "is a text file" in load_error(path)
+
+
 def test_missing_file_and_broken_symlink(tmp_path):
     assert load_error(tmp_path / "nope.pth").endswith("does not exist")
     link = tmp_path / "dangling.pth"
@@ -207,3 +221,20 @@ def test_checkpoint_error_survives_pickling(tmp_path):
     back = pickle.loads(pickle.dumps(err))
     assert (back.path, back.reason, str(back)) == (err.path, err.reason, str(err))
     assert isinstance(back, ValueError)
+
+
+def test_sharded_hf_folder_names_the_broken_shard(tmp_path):
+    transformers = pytest.importorskip("transformers")
+    config = transformers.VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, hidden_size=64,
+                                         num_hidden_layers=2, num_attention_heads=2, intermediate_size=128, num_labels=5)
+    torch.manual_seed(0)
+    transformers.VideoMAEForVideoClassification(config).save_pretrained(tmp_path, max_shard_size="60KB")
+    shards = sorted(tmp_path.glob("model-*.safetensors"))
+    assert len(shards) > 1 and (tmp_path / "model.safetensors.index.json").is_file()
+    assert from_pretrained(tmp_path).config.heads == 2  # sound shards load
+    shards[0].write_bytes(shards[0].read_bytes()[:-10])
+    with pytest.raises(CheckpointError, match=f"{shards[0].name} is truncated"):
+        from_pretrained(tmp_path)
+    shards[0].unlink()
+    with pytest.raises(CheckpointError, match=f"index.json lists shard '{shards[0].name}', which is missing"):
+        from_pretrained(tmp_path)

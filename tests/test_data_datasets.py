@@ -197,3 +197,11 @@ def test_test_views_flatten_into_clips(synthetic_videos):
     out = prepare_batch(collate_clips([ds[0], ds[1]]), "cpu", TokenizeConfig())
     assert out["video"].shape == (12, 4, 32, 32, 3) and out["label"].tolist() == [0] * 6 + [1] * 6
     assert out["packed"].batch_size == 12
+
+
+def test_clip_config_split_keeps_the_old_mode_keyword():
+    with pytest.warns(DeprecationWarning, match="split"):
+        old = ClipConfig(mode="val")
+    assert old == ClipConfig(split="val") and old.mode == "val"
+    with pytest.raises(TypeError, match="not both"):
+        ClipConfig(split="val", mode="test")

@@ -89,3 +89,16 @@ def test_plot_sweep_draws_a_png(tmp_path):
         assert image.size == (1000, 400)
     with pytest.raises(ValueError):
         plot_sweep([], tmp_path / "none.png")
+
+
+def test_committed_sweep_benchmark_follows_the_schema():
+    """benchmarks/sweep_samples.json (the README's table) is what `rlt sweep --json` writes today."""
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    from rlt.stats.schemas import sweep_schema
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "sweep_samples.json"
+    jsonschema.validate(json.loads(path.read_text()), sweep_schema())

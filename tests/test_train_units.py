@@ -208,3 +208,28 @@ def test_cli_missing_list_exits_2(tmp_path, capsys):
     code = main(["train", "--config", str(CONFIGS / "tiny.yaml"), "data.synthetic=0",
                  f"data.train_list={tmp_path / 'nope.txt'}"])
     assert code == 2 and "data.train_list" in capsys.readouterr().err
+
+
+def test_plan_on_clean_applies_the_clean_plan_to_the_augmented_pixels():
+    from rlt.models import create_model
+    from rlt.reducers import create
+    from rlt.train.reducer import forward_reduced
+
+    torch.manual_seed(0)
+    model = create_model("vit-tiny-test", patch_size=8, length_embed=True).eval()
+    clean = torch.zeros(2, 3, 4, 32, 32)
+    clean[:, :, 2:, :8, :8] = 3.0  # one patch changes at the second tubelet: RLT keeps 16 + 1 tokens per clip
+    seen = clean.clone()
+    seen[:, :, :, 8:, 8:] = torch.randn(2, 3, 4, 24, 24)  # "augmentation" that moves elsewhere
+    red = create("rlt", tau=0.1)
+    logits, tokens, _ = forward_reduced(model, seen, red, plan_from=clean)
+    assert tokens.tolist() == [17, 17]
+    plan = red.pack(clean, tubelet_size=2, patch_size=8)
+    from rlt.ops import gather_tubelets
+
+    expected = model(plan.with_tokens(gather_tubelets(seen, plan.keep, 2, 8)))
+    torch.testing.assert_close(logits, expected)
+    # Default: the plan of what the model sees, which keeps the moving region too.
+    logits2, tokens2, _ = forward_reduced(model, seen, red)
+    assert (tokens2 > 17).all()
+    torch.testing.assert_close(logits2, model(seen, reducer=create("rlt", tau=0.1)))

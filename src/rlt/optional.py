@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
+import importlib.util
 from types import ModuleType
 
 
@@ -37,3 +39,13 @@ def import_optional(module: str, extra: str, *, purpose: str = "") -> ModuleType
         raise MissingExtraError(
             f"{top} is needed{why}; install it from the rlt checkout with `{install_hint(extra)}`", extra=extra
         ) from err
+
+
+@functools.cache
+def installed(module: str) -> bool:
+    """Whether ``module`` could be imported, without importing it; looked up once per module.
+
+    The one availability test for optional packages: attention backends call it on
+    their first use, decoding backends when one is chosen, never at import.
+    """
+    return importlib.util.find_spec(module) is not None

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-
 import torch
+
+from rlt.optional import installed  # re-exported: the backends' availability test
 
 Capability = tuple[bool, str]  # (can run, why not: empty when it can)
 
@@ -22,15 +21,6 @@ def requirements(name: str, unmet: list[tuple[str, str]]) -> Capability:
     needs = ", ".join(needs[:-1]) + " and " + needs[-1] if len(needs) > 1 else needs[0]
     gots = ", ".join(got for _, got in unmet)
     return False, f"{name} needs {needs}; got {gots}"
-
-
-@functools.cache
-def installed(module: str) -> bool:
-    """Whether ``module`` could be imported, without importing it; looked up once per module.
-
-    Called from the availability checks, i.e. on the first attention call, never at import.
-    """
-    return importlib.util.find_spec(module) is not None
 
 
 def dtype_name(dtype: torch.dtype) -> str:

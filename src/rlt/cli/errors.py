@@ -31,6 +31,17 @@ def _os_message(err: OSError) -> str:
     return f"{name}: {what}" if name else what
 
 
+def _raised_by_cuda_init(err: BaseException) -> bool:
+    """Whether ``err`` comes from PyTorch starting CUDA (no CUDA build, no driver, no GPU), not from our code."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    where = tb.tb_frame.f_code
+    return where.co_filename.replace("\\", "/").endswith("torch/cuda/__init__.py") and where.co_name == "_lazy_init"
+
+
 def known_error(err: BaseException) -> tuple[int, str] | None:
     """``(exit status, one-line message)`` for an error a user can cause, ``None`` for a bug.
 
@@ -47,6 +58,8 @@ def known_error(err: BaseException) -> tuple[int, str] | None:
         return USAGE, str(err)
     if "BackendUnavailableError" in names:  # rlt.attention: asked for a backend this machine lacks
         return USAGE, str(err)
+    if _raised_by_cuda_init(err):  # e.g. --device cuda on a CPU-only build of PyTorch
+        return USAGE, f"this machine cannot use CUDA: {err}"
     if isinstance(err, (InputError, VideoDecodeError, TooManyFailures)) or "CheckpointError" in names:
         return FAILED, str(err)
     if isinstance(err, OSError):

@@ -34,7 +34,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from rlt.train.run import evaluate
 
+    from lightning.pytorch.utilities import rank_zero_only
+
     results = evaluate(config, args.json)
+    if rank_zero_only.rank != 0:  # every rank holds the same gathered results; one prints them
+        return 1 if results.get("failed") else 0
     shown = {k: v for k, v in results.items() if k != "failed"}
     print(json.dumps(shown))
     if results.get("failed"):

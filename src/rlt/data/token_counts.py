@@ -51,7 +51,7 @@ CACHE_VERSION = 1  # bump when the meaning of a count changes
 
 def count_view(config: ClipConfig) -> ClipConfig:
     """The deterministic view counted for every item: centre clip and crop, errors raised."""
-    return replace(config, mode="val", on_error="raise", short_side=max(config.short_side, config.size))
+    return replace(config, split="val", on_error="raise", short_side=max(config.short_side, config.size))
 
 
 def count_tokens(video: torch.Tensor, config: TokenizeConfig) -> int:

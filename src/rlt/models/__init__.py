@@ -5,7 +5,7 @@ HF VideoMAE folder or an original VideoMAE(v2) ``.pth`` describes and loads it;
 ``load_checkpoint(model, path)`` loads into an existing model, strictly by default.
 """
 
-from .checkpoint_load import CheckpointError, LoadReport, from_pretrained, load_checkpoint
+from .checkpoint_load import CheckpointError, LoadReport, from_pretrained, from_state_dict, load_checkpoint
 from .config import ViTConfig
 from .length_embed import LengthEmbedding
 from .pooling import POOLINGS, pool_packed
@@ -14,6 +14,6 @@ from .sincos import sinusoid_table
 from .vit import VideoViT
 
 __all__ = [
-    "CheckpointError", "LoadReport", "from_pretrained", "load_checkpoint", "ViTConfig", "LengthEmbedding",
-    "POOLINGS", "pool_packed", "PRESETS", "create_model", "preset_config", "sinusoid_table", "VideoViT",
+    "CheckpointError", "LoadReport", "from_pretrained", "from_state_dict", "load_checkpoint", "ViTConfig",
+    "LengthEmbedding", "POOLINGS", "pool_packed", "PRESETS", "create_model", "preset_config", "sinusoid_table", "VideoViT",
 ]

@@ -1,4 +1,4 @@
-"""Inferring a ``ViTConfig`` from a checkpoint: the tensors' shapes, plus HF ``config.json`` for what they cannot say."""
+"""Inferring a ``ViTConfig`` from a checkpoint: tensor shapes, plus HF ``config.json`` for what they cannot say."""
 
 from __future__ import annotations
 
@@ -119,7 +119,9 @@ def _check_hf_against_weights(
     for key, ours, where in _HF_SHAPE_FIELDS:
         if key in config and config[key] != values[ours]:
             raise CheckpointError(
-                source, f"contradicts itself: config.json says {key}={config[key]!r} but the weights have {values[ours]} ({where})"
+                source,
+                f"contradicts itself: config.json says {key}={config[key]!r} but the weights have {values[ours]} "
+                f"({where})",
             )
     mlp = config.get("intermediate_size")
     fc1 = state_dict.get("blocks.0.mlp.fc1.weight")
@@ -130,15 +132,20 @@ def _check_hf_against_weights(
             "(intermediate.dense)",
         )
     heads = config.get("num_attention_heads")
-    if not isinstance(heads, int) or heads < 1 or values["width"] % heads:
+    if heads is None:
+        raise CheckpointError(source, "has a config.json without num_attention_heads, which the weights cannot tell")
+    if isinstance(heads, bool) or not isinstance(heads, int) or heads < 1 or values["width"] % heads:
         raise CheckpointError(
-            source, f"has config.json num_attention_heads={heads!r}, which does not divide the weights' width {values['width']}"
+            source,
+            f"has config.json num_attention_heads={heads!r}, "
+            f"which does not divide the weights' width {values['width']}",
         )
     head = state_dict.get("head.weight")
     labels = config.get("id2label")
     if head is not None and isinstance(labels, dict) and len(labels) != head.shape[0]:
         raise CheckpointError(
-            source, f"contradicts itself: config.json lists {len(labels)} labels but the classifier has {head.shape[0]} outputs"
+            source,
+            f"contradicts itself: config.json lists {len(labels)} labels but the classifier has {head.shape[0]} outputs",
         )
 
 
@@ -149,7 +156,9 @@ def _from_hf(config: dict[str, Any], source: str) -> dict[str, Any]:
     size = config.get("image_size", 224)
     if isinstance(size, (list, tuple)):
         if len(set(size)) != 1:
-            raise CheckpointError(source, f"has config.json image_size={size}, not square; VideoViT expects square frames")
+            raise CheckpointError(
+                source, f"has config.json image_size={size}, not square; VideoViT expects square frames"
+            )
         size = size[0]
     values = {"heads": config["num_attention_heads"], "num_frames": config.get("num_frames", 16), "img_size": size}
     if not config.get("use_mean_pooling", True):
@@ -160,7 +169,9 @@ def _from_hf(config: dict[str, Any], source: str) -> dict[str, Any]:
 def _from_shapes(state_dict: dict[str, torch.Tensor], width: int, ts: int, p: int, source: str) -> dict[str, Any]:
     blocks = {int(m.group(1)) for k in state_dict if (m := _BLOCK.match(k))}
     if not blocks:
-        raise CheckpointError(source, "has no blocks.{i}.* / encoder.layer.{i}.* tensors, so its depth cannot be inferred")
+        raise CheckpointError(
+            source, "has no blocks.{i}.* / encoder.layer.{i}.* tensors, so its depth cannot be inferred"
+        )
     values: dict[str, Any] = {"depth": max(blocks) + 1, "qkv_bias": "blocks.0.attn.q_bias" in state_dict}
     fc1 = state_dict.get("blocks.0.mlp.fc1.weight")
     if fc1 is not None and fc1.shape[0] != 4 * width:

@@ -30,16 +30,23 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be used; the message reads ``checkpoint <path> <reason>``.
 
     Raised for a missing, empty, text, truncated or corrupted file, a folder
-    without weights or with a foreign ``config.json``, a config that contradicts
-    the weights, and (with ``report`` set to the :class:`LoadReport`) a strict
-    load that does not match the model. File problems give a one-line reason.
+    without weights or with a foreign ``config.json``, and a config that
+    contradicts the weights, each with a one-line reason. ``CheckpointError(report)``
+    with a :class:`~rlt.models.LoadReport` is a strict load that does not match the
+    model: ``report`` lists every missing, unexpected and mismatched tensor.
     """
 
-    def __init__(self, path: str | Path, reason: str, report: Any = None) -> None:
+    def __init__(self, path: Any, reason: str | None = None, report: Any = None) -> None:
+        if reason is None and hasattr(path, "describe"):  # CheckpointError(report)
+            report, path = path, path.path
+            reason = (
+                f"({report.format} layout) does not match the model:\n{report.describe()}\n"
+                "pass strict=False to load the matching tensors and skip (and log) the rest"
+            )
         self.path = str(path)  # the file or folder at fault
-        self.reason = reason  # why, as a verb phrase without the path ("is empty (0 bytes)")
+        self.reason = str(reason)  # why, as a verb phrase without the path ("is empty (0 bytes)")
         self.report = report  # LoadReport of a strict load that did not match, else None
-        super().__init__(f"checkpoint {self.path} {reason}")
+        super().__init__(f"checkpoint {self.path} {self.reason}")
 
     def __reduce__(self) -> tuple[Any, ...]:  # picklable across worker processes
         return type(self), (self.path, self.reason, self.report)
@@ -185,7 +192,8 @@ def _load_pickle(path: Path, trust_pickle: bool) -> Any:
     except (EOFError, RuntimeError, KeyError, IndexError, TypeError, ValueError, AttributeError, ImportError,
             struct.error) as err:
         # A legacy pickle cut short (no checksum to catch it earlier), or a zip whose records disagree.
-        raise CheckpointError(path, f"is truncated or corrupted: {type(err).__name__}: {err or 'unexpected end'}") from err
+        reason = f"is truncated or corrupted: {type(err).__name__}: {err or 'unexpected end'}"
+        raise CheckpointError(path, reason) from err
 
 
 def _weights_only_detail(message: str) -> str:

@@ -39,11 +39,10 @@ def file_kind(head: bytes, size: int) -> str:
         return "zip"
     if len(head) >= 2 and head[0] == _PICKLE_PROTO and 2 <= head[1] <= 5:
         return "pickle"
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
+    text = head.decode("utf-8", errors="replace")
+    if "\ufffd" in text[:-2]:  # the last character may be cut by the 512-byte window
         return "unknown"
-    return "text" if all(c.isprintable() or c in "\r\n\t" for c in text) else "unknown"
+    return "text" if all(c.isprintable() or c in "\r\n\t\ufffd" for c in text) else "unknown"
 
 
 def describe_kind(kind: str, head: bytes) -> str:
@@ -51,7 +50,7 @@ def describe_kind(kind: str, head: bytes) -> str:
     if kind == "empty":
         return "is empty (0 bytes)"
     if kind == "text":
-        first = head.decode("utf-8").strip().splitlines()[0][:40] if head.strip() else ""
+        first = head.decode("utf-8", errors="replace").strip().splitlines()[0][:40] if head.strip() else ""
         return f"is a text file ({first!r}...), not a torch.save checkpoint"
     return f"is not a torch.save checkpoint (starts with {head[:8]!r}; expected a zip archive or a pickle)"
 
@@ -60,6 +59,9 @@ def zip_problem(path: Path) -> str | None:
     """Structure and CRC-32 of every member of a ``torch.save`` zip archive; reads the whole file."""
     try:
         with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if not any(name == "data.pkl" or name.endswith("/data.pkl") for name in names):
+                return f"is a zip archive but not a torch.save checkpoint (no data.pkl among {names[:5]})"
             for info in archive.infolist():
                 if info.CRC == 0:  # saved with torch.serialization.set_crc32_options(False)
                     continue
@@ -117,5 +119,6 @@ def _tensor_entry_problem(name: str, meta: object, data_len: int) -> str | None:
         return f"is truncated: tensor {name!r} ends at data byte {stop} but the file holds {data_len}"
     itemsize = _SAFETENSORS_ITEMSIZE.get(dtype)
     if itemsize is not None and stop - begin != numel * itemsize:
-        return f"is corrupted: tensor {name!r} ({dtype}, shape {shape}) needs {numel * itemsize} bytes, has {stop - begin}"
+        need = numel * itemsize
+        return f"is corrupted: tensor {name!r} ({dtype}, shape {shape}) needs {need} bytes, has {stop - begin}"
     return None

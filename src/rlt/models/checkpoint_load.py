@@ -45,16 +45,6 @@ class LoadReport:
         return "\n".join(lines)
 
 
-def mismatch_error(report: LoadReport) -> CheckpointError:
-    """The :class:`CheckpointError` of a strict load that found missing, unexpected or mismatched tensors."""
-    return CheckpointError(
-        report.path,
-        f"({report.format} layout) does not match the model:\n{report.describe()}\n"
-        "pass strict=False to load the matching tensors and skip (and log) the rest",
-        report,
-    )
-
-
 def load_checkpoint(
     model: VideoViT, path: str | Path, *, strict: bool = True, trust_pickle: bool = False
 ) -> LoadReport:
@@ -123,7 +113,7 @@ def apply_state_dict(
             report.mismatched.append((key, tuple(value.shape), tuple(own[key].shape)))
     report.missing = [key for key in own if key not in state_dict]
     if strict and not report.clean:
-        raise mismatch_error(report)
+        raise CheckpointError(report)
     if not report.clean:
         logger.warning("partial load of %s, skipped:\n%s", path, report.describe())
 
@@ -134,3 +124,28 @@ def apply_state_dict(
         logger.info("%s: LayerNorm eps set to %g (blocks) / %g (fc_norm) as in its format", path, norm_eps, fc_norm_eps)
         model.set_norm_eps(norm_eps, fc_norm_eps)
     return report
+
+
+# Where rlt.patch(length_embed=True) keeps its run-length table in a HF VideoMAE state dict
+# (a key ending in this name, e.g. "videomae.embeddings.rlt_length_embeddings", shape (T', D)).
+HF_LENGTH_TABLE = "embeddings.rlt_length_embeddings"
+
+
+def from_state_dict(
+    state_dict: dict[str, torch.Tensor], hf_config: Any = None, *, strict: bool = True, **overrides: Any
+) -> VideoViT:
+    """Build a ``VideoViT`` from an in-memory state dict and load it; returned in eval mode.
+
+    ``state_dict`` is a HF VideoMAE ``model.state_dict()`` (also of a model patched
+    by ``rlt.patch``: its run-length table becomes ``length_embed``) or an original
+    VideoMAE(v2) one. ``hf_config`` is the HF config (a ``transformers`` config object
+    or its dict); without it the config is inferred from the tensors' shapes.
+    ``overrides`` set ``ViTConfig`` fields, as in :func:`from_pretrained`.
+    """
+    if hf_config is not None and not isinstance(hf_config, dict):
+        hf_config = hf_config.to_dict()
+    renamed = {("length_embed.weight" if k.endswith(HF_LENGTH_TABLE) else k): v for k, v in state_dict.items()}
+    converted, fmt = to_model_keys(renamed)
+    model = VideoViT(infer_config(converted, fmt, hf_config, **overrides))
+    apply_state_dict(model, converted, fmt, "<state_dict>", strict=strict, hf_config=hf_config)
+    return model.eval()

@@ -116,7 +116,8 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
         else:
             known = sorted(names - {"vit", "options"})
             extra = " or any ViTConfig field" if cls is ModelSection else ""
-            raise ConfigError(f"unknown config key {where!r}; {prefix.rstrip('.') or 'the top level'} has {known}{extra}")
+            section = prefix.rstrip(".") or "the top level"
+            raise ConfigError(f"unknown config key {where!r}; {section} has {known}{extra}")
     if cls is ModelSection:
         values["vit"] = free
     elif cls is ReducerSpec:

@@ -19,10 +19,50 @@ from rlt.data import (
 )
 from rlt.data.errors import VideoDecodeError
 from rlt.data.failures import ItemFailure, TooManyFailures
+from rlt.data.token_budget import TokenBudgetBatchSampler
 
 from .config import RunConfig
 from .loader import ResumableLoader
-from .sampler import ShardBatchSampler, TrainBatchSampler
+from .sampler import BudgetBatches, ShardBatchSampler, TrainBatchSampler
+
+
+def budget_counts(config: RunConfig, records: list, rank: int) -> list[int]:
+    """Tokens each training item brings into the encoder, for ``data.max_tokens`` batches.
+
+    Counted once in DataLoader workers on the centre view (``rlt.data.token_counts``;
+    cached under ``out_dir/cache``): RLT's kept tokens for reducers that start with
+    RLT, every token otherwise. ``random`` keeps ``round(keep * N0)`` of the ``N0``
+    grid tokens and ``rlt+random`` ``min(RLT's count, round(keep * N0))``, as
+    ``rlt.reducers`` does. Under DDP rank 0 counts and writes the cache first; the
+    other ranks then read it.
+    """
+    import torch.distributed as dist
+
+    from rlt.data import TokenizeConfig
+    from rlt.data.token_counts import compute_token_counts
+    from rlt.models import preset_config
+
+    spec = config.train.reducer
+    grid = {k: config.model.vit.get(k, getattr(preset_config(config.model.name), k))
+            for k in ("tubelet_size", "patch_size")}
+    rlt_based = spec.name.startswith("rlt")
+    options = {k: spec.options[k] for k in ("tau", "mode", "norm") if k in spec.options} if rlt_based else {}
+    tokenize = TokenizeConfig(**grid, **options, dense=not rlt_based)
+    clip = clip_config(config, "train")
+    distributed = dist.is_available() and dist.is_initialized()
+    cache = os.path.join(config.out_dir, "cache")
+    if distributed and rank != 0:
+        dist.barrier()  # wait for rank 0's cache
+    counts = compute_token_counts(records, clip, tokenize, num_workers=config.data.num_workers, cache_dir=cache)
+    if distributed and rank == 0:
+        dist.barrier()
+    budget = counts.budget_counts()
+    if spec.name in ("random", "rlt+random"):
+        d = config.data
+        grid_tokens = (d.num_frames // grid["tubelet_size"]) * (d.size // grid["patch_size"]) ** 2  # N0
+        cap = max(int(round(float(spec.options.get("keep", 0.5)) * grid_tokens)), 1)
+        budget = [min(c, cap) for c in budget]
+    return budget
 
 
 def read_split(config: RunConfig, split: str) -> Annotations:
@@ -89,6 +129,7 @@ class VideoDataModule(L.LightningDataModule):
         self.config = config
         self.train_records: Annotations | None = None
         self.val_records: Annotations | None = None
+        self._train_sampler: TrainBatchSampler | BudgetBatches | None = None
 
     def setup(self, stage: str | None = None) -> None:
         if stage in (None, "fit") and self.config.data.train_list is not None and self.train_records is None:
@@ -109,20 +150,31 @@ class VideoDataModule(L.LightningDataModule):
         # Not persistent: each epoch's workers get the dataset with the new epoch (fresh clips).
         return {"num_workers": workers, "pin_memory": torch.cuda.is_available(), "persistent_workers": False}
 
-    def train_batches(self) -> TrainBatchSampler:
-        """The training batch sampler (``len`` = batches per epoch on this rank)."""
+    def train_batches(self) -> TrainBatchSampler | BudgetBatches:
+        """The training batch sampler (``len`` = batches per epoch on this rank), built once per run:
+        fixed ``data.batch_size`` clips, or up to ``data.max_tokens`` tokens per batch."""
+        if self._train_sampler is not None:
+            return self._train_sampler
         if self.train_records is None:
             self.setup("fit")
         rank, world = self._rank_world()
         dataset = VideoClipDataset(self.train_records.records, clip_config(self.config, "train"))
-        return TrainBatchSampler(dataset, self.config.data.batch_size, seed=self.config.train.seed,
-                                 rank=rank, world=world)
+        d, seed = self.config.data, self.config.train.seed
+        if d.max_tokens is None:
+            self._train_sampler = TrainBatchSampler(dataset, d.batch_size, seed=seed, rank=rank, world=world)
+        else:
+            counts = budget_counts(self.config, self.train_records.records, rank)
+            inner = TokenBudgetBatchSampler(counts, d.max_tokens, seed=seed, num_replicas=world, rank=rank)
+            self._train_sampler = BudgetBatches(dataset, inner)
+        return self._train_sampler
 
     def train_dataloader(self) -> DataLoader:
         sampler = self.train_batches()
         trainer = self.trainer
-        # The first iterator is made before Lightning's set_epoch: start at the (restored) epoch.
-        sampler.set_epoch(trainer.current_epoch)
+        # Lightning makes the first iterator (and, with workers, prefetches) before its own set_epoch, and
+        # does not remake it when resuming. So start where the restored loop stands: epoch 0 in a fresh run,
+        # the next epoch after a checkpoint saved at an epoch's end. (Mid-epoch, load_state_dict refines it.)
+        sampler.resume(trainer.current_epoch, trainer.fit_loop.epoch_loop.batch_progress.current.completed)
 
         def consumed() -> tuple[int, int]:
             return trainer.current_epoch, trainer.fit_loop.epoch_loop.batch_progress.current.ready
@@ -138,7 +190,9 @@ class VideoDataModule(L.LightningDataModule):
         sampler = ShardBatchSampler(len(dataset), batch, rank=rank, world=world)
         return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_eval, **self._loader_kwargs())
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> DataLoader | list:
+        if self.val_records is None:
+            return []  # no data.val_list: no validation during training
         return self._eval_loader("val")
 
     def test_dataloader(self) -> DataLoader:

@@ -110,8 +110,9 @@ class VideoClassifier(L.LightningModule):
 
     def configure_optimizers(self):
         o = self.config.train.optim
-        if self.steps_per_epoch is None:
-            raise ValueError("steps_per_epoch is needed to build the schedule (VideoClassifier(..., steps_per_epoch=))")
+        if self.steps_per_epoch is None:  # from the run's batch sampler (ranks and world size are known now)
+            batches = len(self.trainer.datamodule.train_batches())
+            self.steps_per_epoch = steps_per_epoch(batches, o.accumulate)
         groups = param_groups(self.model, o.weight_decay, o.layer_decay, self.model.config.depth)
         for group in groups:
             group["lr"] = o.lr * group.pop("lr_scale")

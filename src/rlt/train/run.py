@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from pathlib import Path
 
 import lightning as L
@@ -16,7 +17,7 @@ from .config import RunConfig
 from .config_io import save_config
 from .datamodule import VideoDataModule
 from .export import export_model
-from .module import VideoClassifier, steps_per_epoch
+from .module import VideoClassifier
 from .toy_data import write_toy_dataset
 
 logger = logging.getLogger(__name__)
@@ -66,13 +67,25 @@ def build_trainer(config: RunConfig, *, callbacks: list, logger_name: str, fitti
     )
 
 
-def ensure_data(config: RunConfig) -> None:
-    """Write the generated dataset when ``data.synthetic`` asks for it and the train list is missing."""
+def ensure_data(config: RunConfig, *, wait_s: float = 600.0) -> None:
+    """Write the generated dataset when ``data.synthetic`` asks for it and the train list is missing.
+
+    Only the first process of a node writes (``LOCAL_RANK`` 0; torchrun and SLURM set it); the
+    others wait for its ``classes.txt``, which is written last.
+    """
     d = config.data
-    if d.synthetic and d.train_list is not None and not Path(d.train_list).exists():
-        root = Path(d.root or Path(d.train_list).parent)
+    if not (d.synthetic and d.train_list is not None and not Path(d.train_list).exists()):
+        return
+    root = Path(d.root or Path(d.train_list).parent)
+    if int(os.environ.get("LOCAL_RANK", os.environ.get("SLURM_LOCALID", "0"))) == 0:
         logger.info("writing %d generated videos under %s", d.synthetic, root)
         write_toy_dataset(root, d.synthetic, seed=config.train.seed)
+        return
+    deadline = time.monotonic() + wait_s
+    while not (root / "classes.txt").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {wait_s:.0f} s for local rank 0 to write the dataset under {root}")
+        time.sleep(0.5)
 
 
 def resolve_resume(config: RunConfig) -> str | None:
@@ -101,10 +114,7 @@ def train(config: RunConfig) -> dict:
             dirpath=out / "checkpoints", filename="step{step}", auto_insert_metric_name=False,
             every_n_train_steps=config.train.checkpoint_every_steps, save_top_k=-1))
     trainer = build_trainer(config, callbacks=callbacks, logger_name="train", fitting=True)
-    data.trainer = trainer
-    data.setup("fit")
-    steps = steps_per_epoch(len(data.train_batches()), config.train.optim.accumulate)
-    module = VideoClassifier(model, config, steps_per_epoch=steps)
+    module = VideoClassifier(model, config)  # steps per epoch come from the batch sampler inside fit
     if trainer.is_global_zero:
         save_config(config, out / "config.yaml")
     trainer.fit(module, datamodule=data, ckpt_path=resolve_resume(config))

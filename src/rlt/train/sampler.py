@@ -62,7 +62,10 @@ class TrainBatchSampler(Sampler[list[int]]):
             self.dataset.set_epoch(self.epoch)
 
     def resume(self, epoch: int, batches: int) -> None:
-        """Continue ``epoch`` after its first ``batches`` batches (from a checkpoint)."""
+        """Continue ``epoch`` after its first ``batches`` batches (from a checkpoint); a finished
+        epoch (a checkpoint saved at its end) continues with the start of the next one."""
+        if batches >= len(self):
+            epoch, batches = epoch + 1, 0
         self.set_epoch(epoch)
         self._skip = int(batches)
 
@@ -100,3 +103,34 @@ class ShardBatchSampler(Sampler[list[int]]):
 
     def __len__(self) -> int:
         return math.ceil(len(self.indices) / self.batch_size)
+
+
+class BudgetBatches(Sampler[list[int]]):
+    """:class:`rlt.data.token_budget.TokenBudgetBatchSampler` with :class:`TrainBatchSampler`'s interface.
+
+    ``set_epoch`` also sets the dataset's epoch; ``resume(epoch, batches)`` maps onto
+    the budget sampler's ``load_state_dict``. ``len`` is fixed over epochs.
+    """
+
+    def __init__(self, dataset, budget_sampler) -> None:
+        self.dataset, self.inner = dataset, budget_sampler
+
+    @property
+    def sampler(self) -> BudgetBatches:
+        return self  # Lightning calls set_epoch on `loader.batch_sampler.sampler`
+
+    def set_epoch(self, epoch: int) -> None:
+        self.inner.set_epoch(epoch)
+        if hasattr(self.dataset, "set_epoch"):
+            self.dataset.set_epoch(int(epoch))
+
+    def resume(self, epoch: int, batches: int) -> None:
+        self.inner.load_state_dict({"epoch": int(epoch), "consumed": int(batches)})
+        if hasattr(self.dataset, "set_epoch"):
+            self.dataset.set_epoch(self.inner.epoch)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self.inner)
+
+    def __len__(self) -> int:
+        return len(self.inner)

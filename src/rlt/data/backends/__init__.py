@@ -10,14 +10,13 @@ the same picture whichever backend decodes it). Rotation is applied afterwards b
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ...optional import MissingExtraError, install_hint
+from ...optional import MissingExtraError, install_hint, installed
 from ..info import VideoInfo
 
 ENV_VAR = "RLT_VIDEO_BACKEND"  # forces the backend used when none is passed
@@ -48,7 +47,7 @@ ReadFn = Callable[[str, list[int], VideoInfo], list[np.ndarray]]
 
 def is_available(name: str) -> bool:
     """Whether backend ``name``'s package is installed (nothing is imported)."""
-    return importlib.util.find_spec(BACKENDS[name].requires) is not None
+    return installed(BACKENDS[name].requires)
 
 
 def loads(name: str) -> bool:

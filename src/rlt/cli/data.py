@@ -58,10 +58,10 @@ def run_synth(args: argparse.Namespace) -> int:
         return usage_error("data synth", str(err))
     try:
         from rlt.experiments.encode import import_av, pick_codec
-        from rlt.experiments.photos import _import_skimage_data
+        from rlt.experiments.photos import import_skimage_data
 
         import_av()
-        _import_skimage_data()
+        import_skimage_data()
     except ImportError as err:
         print(f"rlt data synth: {err}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ BACKGROUNDS = ("astronaut", "camera", "chelsea", "coffee", "rocket", "motorcycle
 TEXTURES = ("immunohistochemistry", "retina", "brick", "grass", "gravel", "coins", "clock", "colorwheel")
 
 
-def _import_skimage_data():
+def import_skimage_data():
     try:
         from skimage import data
     except ImportError as err:  # pragma: no cover - the experiments extra installs it
@@ -31,7 +31,7 @@ def load_photo(name: str) -> np.ndarray:
     """Photograph ``name`` as float32 RGB ``(H, W, 3)`` in 0..255 (cached per process)."""
     if name not in BACKGROUNDS + TEXTURES:
         raise ValueError(f"unknown photograph {name!r}; expected one of {', '.join(BACKGROUNDS + TEXTURES)}")
-    data = _import_skimage_data()
+    data = import_skimage_data()
     image = data.stereo_motorcycle()[0] if name == "motorcycle" else getattr(data, name)()
     image = np.asarray(image)
     if image.dtype == bool:

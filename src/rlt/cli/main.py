@@ -22,7 +22,7 @@ from .errors import BROKEN_PIPE, FAILED, INTERRUPTED, known_error
 from .outputs import check_outputs
 
 # Order is the order shown by ``rlt --help``.
-SUBCOMMANDS: tuple[str, ...] = ("tokenize", "stats", "viz", "sweep", "demo", "bench", "train", "eval")
+SUBCOMMANDS: tuple[str, ...] = ("tokenize", "stats", "viz", "sweep", "demo", "bench", "train", "eval", "data", "experiment")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -88,6 +88,17 @@ def test_checkpoint_builds_the_model_it_describes(tmp_path):
     assert (model["width"], model["heads"], model["depth"], model["num_classes"]) == (384, 6, 2, 3)
 
 
+def test_heads_names_what_an_unpublished_width_cannot_prove(tmp_path, capsys):
+    torch.save({"model": create_model("vit-tiny-test", width=64, heads=4, num_classes=3).state_dict()},
+               tmp_path / "ckpt.pth")
+    argv = ["bench", *TINY, "--checkpoint", str(tmp_path / "ckpt.pth"), "--synthetic", "--reducers", "rlt",
+            "--json", str(tmp_path / "bench.json")]
+    assert main(argv) == 1
+    assert "heads" in capsys.readouterr().err
+    assert main([*argv, "--heads", "4"]) == 0
+    assert json.loads((tmp_path / "bench.json").read_text())["config"]["model"]["heads"] == 4
+
+
 @pytest.fixture
 def bad_checkpoints(tmp_path):
     good = tmp_path / "good.pth"

@@ -69,7 +69,8 @@ def build_model(job: BenchJob) -> VideoViT:
     from rlt.models import CheckpointError
 
     try:
-        return from_pretrained(job.checkpoint, heads=job.heads)
+        overrides = {} if job.heads is None else {"heads": job.heads}
+        return from_pretrained(job.checkpoint, **overrides)
     except (CheckpointError, OSError, ValueError) as err:  # the loader names every damaged or unreadable file
         reason = str(err).strip() or type(err).__name__
         raise BenchInputError(f"--checkpoint {job.checkpoint} cannot be loaded: {reason}") from err

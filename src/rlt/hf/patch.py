@@ -9,6 +9,8 @@ one addition: a new parameter ``[videomae.]embeddings.rlt_length_embeddings``.
 
 from __future__ import annotations
 
+from rlt.optional import install_hint
+
 from functools import partial
 from typing import Any
 
@@ -34,7 +36,7 @@ def _videomae_classes() -> tuple[type, type, type]:
     try:
         from transformers import VideoMAEForPreTraining, VideoMAEForVideoClassification, VideoMAEModel
     except ImportError as err:  # pragma: no cover - the model passed in came from transformers
-        raise ImportError("rlt.patch needs Hugging Face transformers: pip install transformers") from err
+        raise ImportError(f"rlt.patch needs Hugging Face transformers; install it with `{install_hint('hf')}`") from err
     return VideoMAEModel, VideoMAEForVideoClassification, VideoMAEForPreTraining
 
 

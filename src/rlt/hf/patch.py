@@ -9,8 +9,6 @@ one addition: a new parameter ``[videomae.]embeddings.rlt_length_embeddings``.
 
 from __future__ import annotations
 
-from rlt.optional import install_hint
-
 from functools import partial
 from typing import Any
 
@@ -18,6 +16,7 @@ import torch
 from torch import nn
 
 from rlt.attention import BACKENDS
+from rlt.optional import install_hint
 from rlt.reducers import option_names
 
 from .embed import LENGTH_TABLE

@@ -76,6 +76,7 @@ def encode(model: nn.Module, settings: RLTSettings, pixel_values: torch.Tensor, 
         "heads": config.num_attention_heads,
         "dropout_p": config.attention_probs_dropout_prob if model.training else 0.0,
         "backend": settings.attention_backend,
+        "host_seqlens": packed.segments.host_seqlens,  # read once per forward, not once per layer
     }
     encoder_flag = getattr(model.encoder, "gradient_checkpointing", False)  # transformers 4.x sets it here
     for layer in model.encoder.layer:

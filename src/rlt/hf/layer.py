@@ -34,6 +34,7 @@ def packed_self_attention(
     heads: int,
     dropout_p: float = 0.0,
     backend: str = "auto",
+    host_seqlens: tuple[int, ...] | None = None,
 ) -> torch.Tensor:
     """HF ``VideoMAESelfAttention`` on packed ``x (N, D)`` -> context ``(N, D)`` before the output projection.
 
@@ -44,7 +45,9 @@ def packed_self_attention(
     q = F.linear(x, self_attention.query.weight, q_bias).view(n, heads, d // heads)  # (N, H, hd)
     k = F.linear(x, self_attention.key.weight, self_attention.key.bias).view(n, heads, d // heads)  # (N, H, hd)
     v = F.linear(x, self_attention.value.weight, v_bias).view(n, heads, d // heads)  # (N, H, hd)
-    out = packed_attention(q, k, v, cu_seqlens, max_seqlen, backend=backend, dropout_p=dropout_p)  # (N, H, hd)
+    out = packed_attention(
+        q, k, v, cu_seqlens, max_seqlen, backend=backend, dropout_p=dropout_p, host_seqlens=host_seqlens
+    )  # (N, H, hd)
     return out.reshape(n, d)
 
 
@@ -57,11 +60,13 @@ def packed_layer(
     heads: int,
     dropout_p: float = 0.0,
     backend: str = "auto",
+    host_seqlens: tuple[int, ...] | None = None,
 ) -> torch.Tensor:
     """``VideoMAELayer`` on packed ``h (N, D)`` -> ``(N, D)``: HF's pre-norm block with packed attention."""
     x = layer.layernorm_before(h)  # (N, D)
     context = packed_self_attention(
-        layer.attention.attention, x, cu_seqlens, max_seqlen, heads=heads, dropout_p=dropout_p, backend=backend
+        layer.attention.attention, x, cu_seqlens, max_seqlen, heads=heads, dropout_p=dropout_p, backend=backend,
+        host_seqlens=host_seqlens,
     )
     h = layer.attention.output(context, x) + h  # output projection + dropout, first residual
     y = layer.intermediate(layer.layernorm_after(h))  # (N, M): dense + HF's activation

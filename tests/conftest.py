@@ -129,3 +129,13 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def one_thread():
+    """One intra-op thread for timing-heavy harness tests: on a shared 2-core machine two threads
+    spin-wait on each other and a tiny step takes 10x longer. Restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

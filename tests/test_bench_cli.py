@@ -15,14 +15,7 @@ TINY = ["--model", "vit-tiny-test", "--num-frames", "4", "--size", "32", "--repe
 RESULT_KEYS = {"reducer", "mode", "batch_size", "attention", "tokens_per_clip", "gflops_per_clip", "clips_per_s",
                "ideal_speedup", "speedup", "efficiency", "tokenizer_share", "peak_mem_mb"}
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine two threads spin-wait on each other and a tiny step
-    takes 10x longer. Restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 

@@ -18,14 +18,7 @@ from rlt.models import create_model
 from rlt.stats import StatsConfig
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine two threads spin-wait on each other and a tiny step
-    takes 10x longer. Restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_paired_ratios_pair_each_repeat():
